@@ -1,0 +1,1 @@
+"""SQL templates, shipped inside the package as etl.templates."""
