@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from etl.errors import EXIT_INVALID, EXIT_OK, ConfigError, Finding, Location, UsageError
+from etl.errors import EXIT_INVALID, EXIT_OK, EtlError, Finding, Location, UsageError
 
 
 def dispatch(command: str, args: Namespace, overrides: Mapping[str, Any]) -> int:
@@ -73,26 +73,31 @@ def expand_paths(patterns: Iterable[str]) -> list[Path]:
 
 def validate_findings(paths: Iterable[Path]) -> list[Finding]:
     """Schema, semantic and compile findings of every file, sorted by file and line."""
-    from etl.compile import layout
-    from etl.config.load import kind_of, load_mapping, validate_file
+    import os
+
+    from etl.compile import compile_plan, layout
+    from etl.config.load import file_environ, kind_of, load_mapping, load_profile, validate_file
     from etl.config.yaml_loader import load_yaml
 
+    # Files as written: ETL_INSTANCE_ID and friends are run-time overrides, not part of a file.
+    environ = file_environ(os.environ)
     findings: list[Finding] = []
     for path in paths:
         if not path.is_file():
             findings.append(Finding("file not found", Location(str(path))))
             continue
-        file_findings = validate_file(path)
+        file_findings = validate_file(path, environ)
         findings.extend(file_findings)
         if any(f.severity == "error" for f in file_findings):
             continue
         try:  # the structural checks of compile: parents, keys, inherited columns
-            if kind_of(load_yaml(path).data) == "mapping":
-                layout(load_mapping(path))
+            if kind_of(load_yaml(path, environ).data) == "mapping":
+                layout(load_mapping(path, environ))
             else:
-                compile_profile(path)
-        except ConfigError as exc:
-            findings.extend(f for f in exc.findings if f not in findings)
+                compile_plan(load_profile(path, environ=environ))
+        except EtlError as exc:  # a template or dialect problem must not hide the other files' findings
+            found = exc.findings or [Finding(exc.message, Location(str(path)))]
+            findings.extend(f for f in found if f not in findings)
     return sorted(findings, key=Finding.sort_key)
 
 

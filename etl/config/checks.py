@@ -36,8 +36,10 @@ CONNECTORS = {"mssql": ("odbc",), "postgresql": ("psycopg", "odbc"), "sqlite": (
 def identifier_problem(name: Any) -> str | None:
     """Why `name` cannot be a table, column or schema name, or None. Reserved words are fine: they get quoted."""
     if not isinstance(name, str) or not _IDENT.match(name):
-        return (f"{name!r} is not a valid SQL identifier (letters, digits and _, not starting with a digit; "
-                "reserved words such as order are fine)")
+        return (
+            f"{name!r} is not a valid SQL identifier (letters, digits and _, not starting with a digit; "
+            "reserved words such as order are fine)"
+        )
     if len(name) > 128:
         return f"{name!r} is longer than 128 characters"
     return None
@@ -46,8 +48,10 @@ def identifier_problem(name: Any) -> str | None:
 def partition_problem(instance_id: int, instance_count: int) -> str | None:
     """The seed's message for an impossible partition, or None."""
     if instance_count < 1 or not 0 <= instance_id < instance_count:
-        return (f"Invalid instance configuration: instance_id={instance_id} must be < "
-                f"instance_count={instance_count} and >= 0")
+        return (
+            f"Invalid instance configuration: instance_id={instance_id} must be < "
+            f"instance_count={instance_count} and >= 0"
+        )
     return None
 
 
@@ -60,8 +64,9 @@ class _Collector:
         self.findings.append(Finding(message, self.locate(path, value=value), format_key_path(path) or None))
 
     def warn(self, path: KeyPath, message: str) -> None:
-        self.findings.append(Finding(message, self.locate(path, value=True), format_key_path(path) or None,
-                                     severity="warning"))
+        self.findings.append(
+            Finding(message, self.locate(path, value=True), format_key_path(path) or None, severity="warning")
+        )
 
     def ident(self, path: KeyPath, name: Any) -> None:
         problem = identifier_problem(name)
@@ -76,6 +81,7 @@ def build_mapping(doc: Document) -> tuple[MappingSpec | None, list[Finding]]:
     """Schema + semantic checks of a mapping document; the spec when there is no error."""
     from etl.config import schema
 
+    schema.settle_env("mapping", doc.data, doc.env_text)
     findings = schema.check("mapping", doc.data, doc.location)
     if findings:
         return None, findings
@@ -94,8 +100,14 @@ def build_mapping(doc: Document) -> tuple[MappingSpec | None, list[Finding]]:
     names = list(data["tables"])
     for tname, tdata in data["tables"].items():
         tables.append(_table(c, tname, tdata, ns, names, id_column))
-    spec = MappingSpec(path=doc.path, root=root, tables=tuple(tables), namespaces=tuple(ns.items()),
-                       id_column=id_column, description=data.get("description"))
+    spec = MappingSpec(
+        path=doc.path,
+        root=root,
+        tables=tuple(tables),
+        namespaces=tuple(ns.items()),
+        id_column=id_column,
+        description=data.get("description"),
+    )
     if any(f.severity == "error" for f in c.findings):
         return None, c.findings
     return spec, c.findings
@@ -132,8 +144,14 @@ def _table(c: _Collector, name: str, data: dict, ns: dict, names: list[str], id_
         if col is not None:
             columns.append(col)
     key = tuple(data["key"]) if "key" in data else None
-    return TableSpec(name=name, columns=tuple(columns), rows=rows, parent=parent, key=key,
-                     location=c.locate(path, value=False))
+    return TableSpec(
+        name=name,
+        columns=tuple(columns),
+        rows=rows,
+        parent=parent,
+        key=key,
+        location=c.locate(path, value=False),
+    )
 
 
 def _column(c: _Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows: bool) -> ColumnSpec | None:
@@ -152,7 +170,10 @@ def _column(c: _Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows
             if problem:
                 c.error(key, problem)
             elif has_rows and expr.lstrip("(").startswith("//"):
-                c.warn(key, f"{expr!r} searches the whole document, not this row's element: did you mean '.{expr}'?")
+                c.warn(
+                    key,
+                    f"{expr!r} searches the whole document, not this row's element: did you mean '.{expr}'?",
+                )
     elif "xpath" in d or "coalesce" in d:
         c.error(path, f"source: {source} takes no xpath", value=False)
     if source == "const" and "value" not in d:
@@ -162,8 +183,12 @@ def _column(c: _Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows
     default_type = {"id": "bigint", "position": "int"}.get(source)
     type_text = d.get("type", default_type)
     if type_text is None:
-        c.error(path, "missing type (int, bigint, smallint, decimal(p,s), float, bool, varchar(n), nvarchar(n), "
-                "text, date, datetime, time, uuid)", value=False)
+        c.error(
+            path,
+            "missing type (int, bigint, smallint, decimal(p,s), float, bool, varchar(n), nvarchar(n), "
+            "text, date, datetime, time, uuid)",
+            value=False,
+        )
         return None
     try:
         ctype = TypeSpec.parse(type_text)
@@ -180,28 +205,49 @@ def _column(c: _Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows
             try:
                 zoneinfo.ZoneInfo(tz)
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                c.error((*path, "timezone"), f"unknown time zone {tz!r} (an IANA name such as Europe/Paris, or UTC)")
+                c.error(
+                    (*path, "timezone"),
+                    f"unknown time zone {tz!r} (an IANA name such as Europe/Paris, or UTC)",
+                )
     if d.get("on_overflow") == "truncate" and ctype.name not in ("varchar", "nvarchar"):
-        c.error((*path, "on_overflow"), f"truncate applies to varchar(n) and nvarchar(n) columns, not {ctype}")
+        c.error(
+            (*path, "on_overflow"), f"truncate applies to varchar(n) and nvarchar(n) columns, not {ctype}"
+        )
     nullif = d.get("nullif", ())
     mapping = None
     if "map" in d:
         mp = d["map"]
-        mapping = MapSpec(values=tuple((str(k), v) for k, v in mp["values"].items()), has_else="else" in mp,
-                          else_value=mp.get("else"))
+        mapping = MapSpec(
+            values=tuple((str(k), v) for k, v in mp["values"].items()),
+            has_else="else" in mp,
+            else_value=mp.get("else"),
+        )
     return ColumnSpec(
-        name=name, type=ctype, source=source, xpaths=xpaths, value=d.get("value"),
-        required=bool(d.get("required", False)), default=d.get("default"), trim=bool(d.get("trim", True)),
-        nullif=(nullif,) if isinstance(nullif, str) else tuple(nullif), map=mapping, format=d.get("format"),
-        timezone=tz, on_overflow=d.get("on_overflow", "error"), on_error=d.get("on_error", "fail"),
-        first=bool(d.get("first", False)), location=c.locate(path, value=False),
+        name=name,
+        type=ctype,
+        source=source,
+        xpaths=xpaths,
+        value=d.get("value"),
+        required=bool(d.get("required", False)),
+        default=d.get("default"),
+        trim=bool(d.get("trim", True)),
+        nullif=(nullif,) if isinstance(nullif, str) else tuple(nullif),
+        map=mapping,
+        format=d.get("format"),
+        timezone=tz,
+        on_overflow=d.get("on_overflow", "error"),
+        on_error=d.get("on_error", "fail"),
+        first=bool(d.get("first", False)),
+        location=c.locate(path, value=False),
     )
 
 
 # --- profile -------------------------------------------------------------------------------------
 
 
-def build_profile(data: dict, origins, environ: Mapping[str, str]) -> tuple[ProfileSpec | None, list[Finding]]:
+def build_profile(
+    data: dict, origins, environ: Mapping[str, str]
+) -> tuple[ProfileSpec | None, list[Finding]]:
     """Semantic checks of a merged, schema-valid profile; loads its mapping too."""
     from etl.config.load import load_mapping
 
@@ -235,7 +281,9 @@ def build_profile(data: dict, origins, environ: Mapping[str, str]) -> tuple[Prof
     pool = data.get("pool", {})
     pool_spec = PoolSpec(bool(pool.get("enabled", False)), pool.get("min_size", 4), pool.get("max_size", 20))
     if pool_spec.min_size > pool_spec.max_size:
-        c.error(("pool", "min_size"), f"min_size={pool_spec.min_size} must be <= max_size={pool_spec.max_size}")
+        c.error(
+            ("pool", "min_size"), f"min_size={pool_spec.min_size} must be <= max_size={pool_spec.max_size}"
+        )
     templates = None
     if "templates" in data:
         templates = origins.base_dir(("templates",)) / data["templates"]
@@ -252,18 +300,30 @@ def build_profile(data: dict, origins, environ: Mapping[str, str]) -> tuple[Prof
             c.findings.extend(exc.findings)
     run = data.get("run", {})
     run_spec = RunSpec(
-        workers=run.get("workers", 4), batch_size=run.get("batch_size", 50), limit=run.get("limit"),
-        exclude_failed=bool(run.get("exclude_failed", True)), log_level=run.get("log_level", "INFO"),
+        workers=run.get("workers", 4),
+        batch_size=run.get("batch_size", 50),
+        limit=run.get("limit"),
+        exclude_failed=bool(run.get("exclude_failed", True)),
+        log_level=run.get("log_level", "INFO"),
         progress=run.get("progress", "auto"),
     )
     if any(f.severity == "error" for f in c.findings) or db is None or mapping is None:
         return None, c.findings
     spec = ProfileSpec(
-        path=Path(origins.locate(()).file), database=db,
-        source=SourceSpec(table=src["table"], id_column=src.get("id_column", "app_id"),
-                          xml_column=src.get("xml_column", "app_xml"), filter=src.get("filter")),
+        path=Path(origins.locate(()).file),
+        database=db,
+        source=SourceSpec(
+            table=src["table"],
+            id_column=src.get("id_column", "app_id"),
+            xml_column=src.get("xml_column", "app_xml"),
+            filter=src.get("filter"),
+        ),
         target=TargetSpec(schema=target.get("schema"), log_table=target.get("log_table", "processing_log")),
-        mapping=mapping, run=run_spec, partition=pspec, pool=pool_spec, templates=templates,
+        mapping=mapping,
+        run=run_spec,
+        partition=pspec,
+        pool=pool_spec,
+        templates=templates,
     )
     return spec, c.findings
 
@@ -276,12 +336,25 @@ def _database(c: _Collector, d: dict, origins) -> DatabaseSpec | None:
         return None
     connector = d.get("connector", DEFAULT_CONNECTOR[dialect])
     if connector not in CONNECTORS[dialect]:
-        c.error((*path, "connector"), f"connector {connector!r} cannot reach {dialect} "
-                f"(allowed: {', '.join(CONNECTORS[dialect])})")
+        c.error(
+            (*path, "connector"),
+            f"connector {connector!r} cannot reach {dialect} (allowed: {', '.join(CONNECTORS[dialect])})",
+        )
     for secret in ("password",):
         if secret in d and not origins.from_env((*path, secret)):
-            c.error((*path, secret), "passwords come only from the environment: write ${ETL_DB_PASSWORD} "
-                    "(or another variable) instead of the password itself")
+            c.error(
+                (*path, secret),
+                "passwords come only from the environment: write ${ETL_DB_PASSWORD} "
+                "(or another variable) instead of the password itself",
+            )
+    given = "url" if d.get("url") else "odbc_connect" if d.get("odbc_connect") else None
+    for flag in ("server", "database"):
+        if given and origins.owner((*path, flag)) == f"--{flag}":
+            c.error(
+                (*path, flag),
+                f"--{flag} cannot apply: the profile connects with database.{given}, "
+                "which names the server and database itself",
+            )
     database = d.get("database")
     if dialect == "sqlite":
         if not database:
@@ -291,8 +364,17 @@ def _database(c: _Collector, d: dict, origins) -> DatabaseSpec | None:
     elif dialect == "mssql" and not (d.get("odbc_connect") or d.get("server")):
         c.error(path, "mssql needs server (and database) or odbc_connect", value=False)
     return DatabaseSpec(
-        dialect=dialect, connector=connector, server=d.get("server"), port=d.get("port"), database=database,
-        user=d.get("user"), password=d.get("password"), trusted_connection=bool(d.get("trusted_connection", False)),
-        driver=d.get("driver"), odbc_connect=d.get("odbc_connect"), url=d.get("url"),
-        options=tuple(sorted((d.get("options") or {}).items())), timeout=d.get("timeout", 15),
+        dialect=dialect,
+        connector=connector,
+        server=d.get("server"),
+        port=d.get("port"),
+        database=database,
+        user=d.get("user"),
+        password=d.get("password"),
+        trusted_connection=bool(d.get("trusted_connection", False)),
+        driver=d.get("driver"),
+        odbc_connect=d.get("odbc_connect"),
+        url=d.get("url"),
+        options=tuple(sorted((d.get("options") or {}).items())),
+        timeout=d.get("timeout", 15),
     )

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from etl.config import checks, schema
-from etl.config.specs import ProfileSpec
+from etl.config.specs import MappingSpec, ProfileSpec
 from etl.config.yaml_loader import Document, KeyPath, display_path, format_key_path, load_yaml
 from etl.errors import ConfigError, Finding, Location
 
@@ -84,7 +84,11 @@ def _merge(base: Any, over: Any, origins: Origins, doc: Document, path: KeyPath)
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            out[k] = _merge(base.get(k), v, origins, doc, (*path, k)) if k in base else _claim(v, origins, doc, (*path, k))
+            out[k] = (
+                _merge(base.get(k), v, origins, doc, (*path, k))
+                if k in base
+                else _claim(v, origins, doc, (*path, k))
+            )
         return out
     return _claim(over, origins, doc, path)
 
@@ -107,22 +111,29 @@ def read_profile_chain(path: Path, environ: Mapping[str, str]) -> tuple[dict, Or
         if resolved in seen:
             cycle = " -> ".join(display_path(p) for p in [*seen, resolved])
             doc = chain[-1]
-            raise ConfigError.single(f"extends cycle: {cycle}", doc.location(("extends",), value=True), "extends")
+            raise ConfigError.single(
+                f"extends cycle: {cycle}", doc.location(("extends",), value=True), "extends"
+            )
         seen.append(resolved)
         doc = load_yaml(current, environ)
         if not isinstance(doc.data, dict):
             raise ConfigError.single("a profile must be a mapping of keys", doc.location(()))
+        schema.settle_env("profile", doc.data, doc.env_text)
         chain.append(doc)
         ext = doc.data.get("extends")
         if ext is None:
             break
         if not isinstance(ext, str):
-            raise ConfigError.single(f"expected a string, got {ext!r}", doc.location(("extends",), value=True),
-                                     "extends")
+            raise ConfigError.single(
+                f"expected a string, got {ext!r}", doc.location(("extends",), value=True), "extends"
+            )
         nxt = current.parent / ext
         if not nxt.is_file():
-            raise ConfigError.single(f"base profile '{ext}' not found (looked at {display_path(nxt)})",
-                                     doc.location(("extends",), value=True), "extends")
+            raise ConfigError.single(
+                f"base profile '{ext}' not found (looked at {display_path(nxt)})",
+                doc.location(("extends",), value=True),
+                "extends",
+            )
         current = nxt
     origins = Origins()
     merged: Any = {}
@@ -151,7 +162,9 @@ def _get(data: dict, path: KeyPath) -> Any:
     return node
 
 
-def apply_overrides(data: dict, origins: Origins, overrides: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+def apply_overrides(
+    data: dict, origins: Origins, overrides: Mapping[str, Any], environ: Mapping[str, str]
+) -> None:
     """Environment beats the file; a CLI flag beats both. JOB_COMPLETION_INDEX fills an unset instance id."""
     for var, key in ENV_KEYS.items():
         if environ.get(var, "") != "":
@@ -176,25 +189,59 @@ def _intish(text: str) -> Any:
         return text  # the schema check reports it with the variable's name
 
 
-def load_profile(path: str | Path, overrides: Mapping[str, Any] | None = None,
-                 environ: Mapping[str, str] | None = None) -> ProfileSpec:
+def load_profile(
+    path: str | Path, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> ProfileSpec:
     """Read, merge, override, validate and check a profile and its mapping; ConfigError with all findings."""
     environ = os.environ if environ is None else environ
     data, origins, doc = read_profile_chain(Path(path), environ)
     apply_overrides(data, origins, overrides or {}, environ)
     findings = schema.check("profile", data, origins.locate)
     if findings:
-        raise ConfigError(f"{doc.display}: invalid profile", findings)
+        raise ConfigError(f"{doc.display}: invalid profile", scrub(findings, data))
     spec, findings = checks.build_profile(data, origins, environ)
     if (findings and any(f.severity == "error" for f in findings)) or spec is None:
-        raise ConfigError(f"{doc.display}: invalid profile", findings)
+        raise ConfigError(f"{doc.display}: invalid profile", scrub(findings, data))
     return spec
 
 
-def load_mapping(path: str | Path, environ: Mapping[str, str] | None = None):
-    """Read, validate and check one mapping file; ConfigError with all findings."""
-    from etl.config.specs import MappingSpec  # noqa: F401  (type only)
+def scrub(findings: list[Finding], data: Any) -> list[Finding]:
+    """Findings with every secret value of the profile (passwords, connection strings) replaced by ***.
 
+    Messages never quote a secret key's value, but a password may also appear inside another value
+    (a URL, an ODBC string) that a message quotes; this is the last line of defence.
+    """
+    secrets = sorted(
+        {v for p, v in _leaves(data, ()) if isinstance(v, str) and len(v) >= 3 and schema.is_secret(p)},
+        key=len,
+        reverse=True,
+    )
+    if not secrets:
+        return findings
+    for f in findings:
+        for secret in secrets:
+            f.message = f.message.replace(secret, "***")
+    return findings
+
+
+def _leaves(data: Any, path: KeyPath):
+    if isinstance(data, dict):
+        for k, v in data.items():
+            yield from _leaves(v, (*path, k))
+    elif isinstance(data, list):
+        for i, v in enumerate(data):
+            yield from _leaves(v, (*path, i))
+    else:
+        yield path, data
+
+
+def file_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment without the run-time overrides: `etl validate` checks files as written."""
+    return {k: v for k, v in environ.items() if k not in ENV_KEYS and k != "JOB_COMPLETION_INDEX"}
+
+
+def load_mapping(path: str | Path, environ: Mapping[str, str] | None = None) -> MappingSpec:
+    """Read, validate and check one mapping file; ConfigError with all findings."""
     doc = load_yaml(Path(path), os.environ if environ is None else environ)
     spec, findings = checks.build_mapping(doc)
     errors = [f for f in findings if f.severity == "error"]
@@ -221,12 +268,26 @@ def validate_file(path: Path, environ: Mapping[str, str] | None = None) -> list[
         except ConfigError as exc:
             return exc.findings
         findings = schema.check("profile", data, origins.locate)
-        if findings:
-            return findings
-        _, findings = checks.build_profile(data, origins, environ)
-        return findings
-    return [Finding("neither a profile (database/source/mapping keys) nor a mapping (root/tables keys)",
-                    doc.location(()))]
+        if not findings:
+            _, findings = checks.build_profile(data, origins, environ)
+        return scrub(findings, data)
+    return [
+        Finding(
+            "neither a profile (database/source/mapping keys) nor a mapping (root/tables keys)",
+            doc.location(()),
+        )
+    ]
 
 
-__all__ = ["FLAG_KEYS", "Origins", "format_key_path", "kind_of", "load_mapping", "load_profile", "validate_file"]
+__all__ = [
+    "ENV_KEYS",
+    "FLAG_KEYS",
+    "Origins",
+    "file_environ",
+    "format_key_path",
+    "kind_of",
+    "load_mapping",
+    "load_profile",
+    "scrub",
+    "validate_file",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -33,9 +34,98 @@ def schema(kind: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    # JSON Schema counts 50.0 as an integer; a batch size of 50.0 would reach range() and slicing.
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator,
+    type_checker=jsonschema.Draft202012Validator.TYPE_CHECKER.redefine("integer", _is_integer),
+)
+
+
 @cache
-def _validator(kind: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema(kind))
+def _validator(kind: str) -> jsonschema.protocols.Validator:
+    return _Validator(schema(kind))
+
+
+# Values under these keys are never repeated in a message: passwords, and strings that may embed one.
+_SECRET_KEY = re.compile(r"pass|pwd|secret|token|odbc_connect|^url$", re.IGNORECASE)
+
+
+def is_secret(key_path: KeyPath) -> bool:
+    """Whether the value at key_path may be a password (or carry one) and must not be printed."""
+    return any(isinstance(part, str) and _SECRET_KEY.search(part) for part in key_path)
+
+
+def subschema(kind: str, key_path: KeyPath) -> dict[str, Any] | None:
+    """The schema that governs the value at key_path, or None when the path is not described."""
+    root = schema(kind)
+    node: Any = root
+    for part in key_path:
+        node = _deref(root, node)
+        if isinstance(part, int):
+            node = node.get("items")
+        elif part in node.get("properties", {}):
+            node = node["properties"][part]
+        else:
+            node = node.get("additionalProperties")
+        if not isinstance(node, dict):
+            return None
+    return _deref(root, node)
+
+
+def _deref(root: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in node:
+        node = root["$defs"][node["$ref"].rsplit("/", 1)[1]]
+    return node
+
+
+def types_at(kind: str, key_path: KeyPath) -> set[str] | None:
+    """The JSON types the schema accepts at key_path (from type, enum or oneOf), or None when unconstrained."""
+    node = subschema(kind, key_path)
+    if node is None:
+        return None
+    if "type" in node:
+        t = node["type"]
+        return {t} if isinstance(t, str) else set(t)
+    if "enum" in node:
+        return {_json_type(v) for v in node["enum"]}
+    if "oneOf" in node:
+        found: set[str] = set()
+        for option in node["oneOf"]:
+            found |= {option["type"]} if isinstance(option.get("type"), str) else set(option.get("type", ()))
+        return found or None
+    return None
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}.get(type(value), "string")
+
+
+def settle_env(kind: str, data: Any, env_text: dict[KeyPath, str]) -> None:
+    """Give each ${VAR} value the type its key takes: `${N:-4}` stays the int 4 under run.workers, but a
+    password read as "0123" or "yes" stays that text rather than becoming 83 or true."""
+    for path, text in env_text.items():
+        types = types_at(kind, path)
+        if not path or types is None or "string" not in types:
+            continue
+        parent = data
+        for part in path[:-1]:
+            parent = parent[part]
+        value = parent[path[-1]]
+        if value is None and "null" in types:
+            continue
+        parent[path[-1]] = text
 
 
 def _expected(types: Any) -> str:
@@ -65,23 +155,26 @@ def _to_findings(error: jsonschema.ValidationError, locate) -> list[Finding]:
             hint = f"did you mean '{close[0]}'?" if close else f"allowed: {', '.join(allowed)}"
             if str(key).rstrip().endswith(")"):
                 # `{type: decimal(12,2)}` in a flow mapping splits at the comma.
-                hint = "inside { } a comma splits the value: quote it, e.g. type: \"decimal(12,2)\""
+                hint = 'inside { } a comma splits the value: quote it, e.g. type: "decimal(12,2)"'
             if not allowed:
                 hint = "no keys are allowed here"
-            out.append(Finding(f"unknown key '{key}' ({hint})", locate((*path, key)), format_key_path((*path, key))))
+            out.append(
+                Finding(f"unknown key '{key}' ({hint})", locate((*path, key)), format_key_path((*path, key)))
+            )
         if out:
             return out
     loc: Location = locate(path, value=True)
     key = format_key_path(path) or None
+    got = f"a hidden {_json_type(error.instance)} value" if is_secret(path) else short_repr(error.instance)
     if v == "type":
-        msg = f"expected {_expected(error.validator_value)}, got {short_repr(error.instance)}"
+        msg = f"expected {_expected(error.validator_value)}, got {got}"
     elif v == "enum":
         allowed = ", ".join(str(x) for x in error.validator_value)
-        msg = f"expected one of {allowed}, got {short_repr(error.instance)}"
+        msg = f"expected one of {allowed}, got {got}"
     elif v == "minimum":
-        msg = f"must be >= {error.validator_value}, got {short_repr(error.instance)}"
+        msg = f"must be >= {error.validator_value}, got {got}"
     elif v == "maximum":
-        msg = f"must be <= {error.validator_value}, got {short_repr(error.instance)}"
+        msg = f"must be <= {error.validator_value}, got {got}"
     elif v == "required":
         missing = [k for k in error.validator_value if k not in error.instance]
         msg = f"missing required key {', '.join(repr(m) for m in missing)}"
@@ -89,9 +182,11 @@ def _to_findings(error: jsonschema.ValidationError, locate) -> list[Finding]:
         msg = "must not be empty"
     elif v == "oneOf" and error.schema.get("oneOf"):
         types = [s.get("type") for s in error.schema["oneOf"] if "type" in s]
-        msg = f"expected {' or '.join(_expected(t) for t in types)}, got {short_repr(error.instance)}"
+        msg = f"expected {' or '.join(_expected(t) for t in types)}, got {got}"
     elif v == "pattern":
-        msg = f"{short_repr(error.instance)} is not allowed here (must match {error.validator_value})"
+        msg = f"{got} is not allowed here (must match {error.validator_value})"
+    elif is_secret(path):
+        msg = f"invalid value ({v}); the value is hidden"
     else:
         msg = error.message
     return [Finding(msg, loc, key)]

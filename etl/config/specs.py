@@ -9,8 +9,21 @@ from typing import Any
 
 from etl.errors import Location
 
-TYPE_NAMES = ("int", "bigint", "smallint", "decimal(p,s)", "float", "bool", "varchar(n)", "nvarchar(n)",
-              "text", "date", "datetime", "time", "uuid")
+TYPE_NAMES = (
+    "int",
+    "bigint",
+    "smallint",
+    "decimal(p,s)",
+    "float",
+    "bool",
+    "varchar(n)",
+    "nvarchar(n)",
+    "text",
+    "date",
+    "datetime",
+    "time",
+    "uuid",
+)
 _TYPE_RE = re.compile(
     r"^\s*(?P<name>int|integer|bigint|smallint|float|double|bool|boolean|text|date|datetime|time|uuid"
     r"|varchar|nvarchar|decimal|numeric)\s*(?:\(\s*(?P<a>\d+)\s*(?:,\s*(?P<b>\d+)\s*)?\))?\s*$",

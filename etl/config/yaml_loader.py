@@ -32,6 +32,8 @@ class Document:
     marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     value_marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
     from_env: set[KeyPath] = field(default_factory=set)
+    # The text a ${VAR} value expanded to, before YAML typing: a password "0123" must stay "0123".
+    env_text: dict[KeyPath, str] = field(default_factory=dict)
 
     @property
     def display(self) -> str:
@@ -68,12 +70,25 @@ def format_key_path(key_path: KeyPath) -> str:
     return out
 
 
+# Aliases can make a few lines expand into billions of values ("billion laughs"); no real profile or
+# mapping comes near this many.
+MAX_VALUES = 200_000
+
+
+class _AliasError(Exception):
+    def __init__(self, message: str, node: yaml.Node):
+        super().__init__(message)
+        self.node = node
+
+
 class _Builder:
     def __init__(self, doc: Document, environ: Mapping[str, str]):
         self.doc = doc
         self.environ = environ
         self.loader = yaml.SafeLoader("")
         self.findings: list[Finding] = []
+        self.count = 0
+        self.open: set[int] = set()  # nodes being built: meeting one again means a recursive alias
 
     def mark(self, path: KeyPath, node: yaml.Node) -> None:
         pos = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -82,11 +97,20 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: KeyPath) -> Any:
         self.mark(path, node)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _AliasError(f"more than {MAX_VALUES} values once aliases are expanded", node)
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self.open:
+            raise _AliasError("an alias refers to a node that contains it", node)
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path)
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self.open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: KeyPath) -> dict:
         self.loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
@@ -99,8 +123,11 @@ class _Builder:
             if key in out:
                 loc = Location(self.doc.display, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 self.findings.append(
-                    Finding(f"duplicate key '{key}' (first written at line {self.doc.marks[child][0]})", loc,
-                            format_key_path(child))
+                    Finding(
+                        f"duplicate key '{key}' (first written at line {self.doc.marks[child][0]})",
+                        loc,
+                        format_key_path(child),
+                    )
                 )
                 continue
             self.doc.marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
@@ -113,6 +140,7 @@ class _Builder:
             if text is None:
                 return None
             self.doc.from_env.add(path)
+            self.doc.env_text[path] = text
             if node.style is None:  # a plain scalar: "${N:-4}" becomes the int 4, as if written so
                 tag = self.loader.resolve(yaml.ScalarNode, text, (True, False))
                 return self.loader.construct_object(yaml.ScalarNode(tag, text), deep=True)
@@ -136,8 +164,11 @@ class _Builder:
         for name in missing:
             loc = Location(self.doc.display, node.start_mark.line + 1, node.start_mark.column + 1)
             self.findings.append(
-                Finding(f"environment variable {name} is not set (write ${{{name}:-default}} to give a default)",
-                        loc, format_key_path(path))
+                Finding(
+                    f"environment variable {name} is not set (write ${{{name}:-default}} to give a default)",
+                    loc,
+                    format_key_path(path),
+                )
             )
         return None if missing else text
 
@@ -154,24 +185,47 @@ def load_yaml(path: Path, environ: Mapping[str, str] | None = None) -> Document:
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Location(doc.display, mark.line + 1, mark.column + 1) if mark else Location(doc.display)
-        problem = exc.problem or exc.context or "invalid YAML"
-        if exc.context and exc.problem:
-            problem = f"{exc.context}: {exc.problem}" if "while" not in exc.context else exc.problem
-        raise ConfigError.single(f"YAML syntax error: {problem}", loc) from None
+        raise ConfigError.single(_syntax_message(exc, text), _mark_location(doc, exc)) from None
     except yaml.YAMLError as exc:
         raise ConfigError.single(f"YAML syntax error: {exc}", Location(doc.display)) from None
+    except RecursionError:
+        raise ConfigError.single("YAML error: nested too deeply", Location(doc.display)) from None
     if node is None:
         doc.data = {}
         return doc
     builder = _Builder(doc, os.environ if environ is None else environ)
     try:
         doc.data = builder.build(node, ())
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        loc = Location(doc.display, mark.line + 1, mark.column + 1) if mark else Location(doc.display)
-        raise ConfigError.single(f"YAML error: {getattr(exc, 'problem', exc)}", loc) from None
+    except _AliasError as exc:
+        mark = exc.node.start_mark
+        raise ConfigError.single(
+            f"YAML error: {exc}", Location(doc.display, mark.line + 1, mark.column + 1)
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        raise ConfigError.single(f"YAML error: {exc.problem or exc}", _mark_location(doc, exc)) from None
+    except RecursionError:
+        raise ConfigError.single("YAML error: nested too deeply", Location(doc.display)) from None
     if builder.findings:
         raise ConfigError("invalid YAML", builder.findings)
     return doc
+
+
+def _mark_location(doc: Document, exc: yaml.MarkedYAMLError) -> Location:
+    mark = exc.problem_mark or exc.context_mark
+    return Location(doc.display, mark.line + 1, mark.column + 1) if mark else Location(doc.display)
+
+
+def _syntax_message(exc: yaml.MarkedYAMLError, text: str) -> str:
+    """PyYAML's problem, plus where the construct it was inside began (often the real mistake)."""
+    message = f"YAML syntax error: {exc.problem or exc.context or 'invalid YAML'}"
+    ctx = exc.context_mark
+    if exc.context and exc.problem and ctx is not None:
+        started = re.sub(r"^while (?:parsing|scanning) (?:an? )?", "", exc.context)
+        if exc.problem_mark is None or ctx.line != exc.problem_mark.line:
+            message += f" (in the {started} started at line {ctx.line + 1}, column {ctx.column + 1})"
+    mark = exc.problem_mark
+    if mark is not None:
+        line = text.splitlines()[mark.line] if mark.line < len(text.splitlines()) else ""
+        if "${" in line and "{" in line.split("${")[0]:
+            message += '; inside { } quote values holding ${VAR}, e.g. password: "${DB_PASSWORD}"'
+    return message
