@@ -114,15 +114,29 @@ def build_mapping(doc: Document) -> tuple[MappingSpec | None, list[Finding]]:
 
 
 def compile_xpath(expr: str, ns: Mapping[str, str]) -> str | None:
-    """Why expr does not compile as XPath 1.0 with these prefixes, or None."""
+    """Why expr is not a usable XPath 1.0 expression with these prefixes, or None."""
+    # libxml2 resolves prefixes, functions and variables only when a step runs, so compiling alone
+    # accepts `x:Name` with x undeclared; scan the prefixes, then run it once on an empty element.
+    undeclared = sorted({p for p in _PREFIX.findall(_STRINGS.sub("''", expr)) if p not in ns and p != "xml"})
+    if undeclared:
+        return (
+            f"invalid XPath {expr!r}: undefined namespace prefix {', '.join(undeclared)} "
+            "(declare it under namespaces)"
+        )
     try:
-        etree.XPath(expr, namespaces=dict(ns))
+        etree.XPath(expr, namespaces=dict(ns))(_PROBE)
     except etree.XPathError as exc:
         reason = str(exc) or type(exc).__name__
         if "Undefined namespace prefix" in reason:
             return f"invalid XPath {expr!r}: undefined namespace prefix (declare it under namespaces)"
         return f"invalid XPath {expr!r}: {reason.lower()}"
     return None
+
+
+_PROBE = etree.Element("probe")
+_STRINGS = re.compile(r"'[^']*'|\"[^\"]*\"")
+# prefix:name or prefix:* (not the axis separator ::, not inside a string literal)
+_PREFIX = re.compile(r"(?<![\w.-])(?<![^:]:)([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
 
 
 def _table(c: _Collector, name: str, data: dict, ns: dict, names: list[str], id_column: str) -> TableSpec:
