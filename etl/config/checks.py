@@ -68,10 +68,11 @@ class _Collector:
             Finding(message, self.locate(path, value=True), format_key_path(path) or None, severity="warning")
         )
 
-    def ident(self, path: KeyPath, name: Any) -> None:
+    def ident(self, path: KeyPath, name: Any, *, value: bool = True) -> None:
+        """value=False when the name is the key itself (a table or column), so the editor lands on it."""
         problem = identifier_problem(name)
         if problem:
-            self.error(path, problem)
+            self.error(path, problem, value=value)
 
 
 # --- mapping -------------------------------------------------------------------------------------
@@ -141,7 +142,7 @@ _PREFIX = re.compile(r"(?<![\w.-])(?<![^:]:)([A-Za-z_][\w.-]*):(?=[A-Za-z_*])")
 
 def _table(c: _Collector, name: str, data: dict, ns: dict, names: list[str], id_column: str) -> TableSpec:
     path: KeyPath = ("tables", name)
-    c.ident(path, name)
+    c.ident(path, name, value=False)
     rows = data.get("rows")
     if rows is not None:
         problem = compile_xpath(rows, ns)
@@ -169,7 +170,7 @@ def _table(c: _Collector, name: str, data: dict, ns: dict, names: list[str], id_
 
 
 def _column(c: _Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows: bool) -> ColumnSpec | None:
-    c.ident(path, name)
+    c.ident(path, name, value=False)
     source = d.get("source", "xpath")
     xpaths: tuple[str, ...] = ()
     if "xpath" in d and "coalesce" in d:
