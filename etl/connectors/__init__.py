@@ -1,0 +1,31 @@
+"""connectors: open a Connection for a plan; the only package that imports database drivers."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from etl.connectors.base import Connection
+from etl.errors import ConnectError
+
+__all__ = ["Connection", "connect"]
+
+_MODULES = {
+    "sqlite": "etl.connectors.sqlite",
+    "psycopg": "etl.connectors.psycopg",
+    "odbc": "etl.connectors.pyodbc",
+}
+_PACKAGES = {"psycopg": "psycopg[binary]", "odbc": "pyodbc"}
+
+
+def connect(plan: Any) -> Connection:
+    """A new connection for the plan's database and connector (use as a context manager: it closes)."""
+    name = plan.profile.database.connector
+    try:
+        module = import_module(_MODULES[name])
+    except ImportError as exc:
+        raise ConnectError(
+            f"connector {name!r} needs the {_PACKAGES.get(name, name)} package: "
+            f"pip install {_PACKAGES.get(name, name)} ({exc})"
+        ) from exc
+    return module.open_connection(plan)
