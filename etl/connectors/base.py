@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, ClassVar
 
 from etl.errors import ConnectError, LoadError
@@ -158,10 +158,8 @@ class Connection:
             self._commit()
 
     def _safe_rollback(self) -> None:
-        try:
+        with suppress(self.driver_errors):  # the connection is gone; the original error says why
             self._rollback()
-        except self.driver_errors:
-            pass  # the connection is gone; the original error says why
 
     def ping(self) -> bool:
         """A cheap round trip: False when the connection no longer works."""
@@ -178,7 +176,5 @@ class Connection:
         if self.closed:
             return
         self.closed = True
-        try:
+        with suppress(self.driver_errors):
             self._close()
-        except self.driver_errors:
-            pass

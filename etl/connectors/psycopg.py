@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -52,10 +53,8 @@ class PsycopgConnection(Connection):
         tx, self._tx = self._tx, None
         if tx is not None:
             # Leaving the transaction block with an exception makes psycopg roll back without re-raising ours.
-            try:
+            with contextlib.suppress(RuntimeError):
                 tx.__exit__(RuntimeError, RuntimeError("rollback"), None)
-            except RuntimeError:
-                pass
 
     def reason(self, exc: BaseException) -> str:
         diag = getattr(exc, "diag", None)
