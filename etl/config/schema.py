@@ -122,10 +122,8 @@ def settle_env(kind: str, data: Any, env_text: dict[KeyPath, str]) -> None:
         parent = data
         for part in path[:-1]:
             parent = parent[part]
-        value = parent[path[-1]]
-        if value is None and "null" in types:
-            continue
-        parent[path[-1]] = text
+        # `password: ${PW:-}` means no password; any other text is kept as written, even "null".
+        parent[path[-1]] = None if text == "" and "null" in types else text
 
 
 def _expected(types: Any) -> str:

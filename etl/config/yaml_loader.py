@@ -57,7 +57,7 @@ def display_path(path: Path) -> str:
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
-        return str(path)
+        return os.path.normpath(path)
 
 
 def format_key_path(key_path: KeyPath) -> str:
