@@ -371,7 +371,7 @@ def test_quoted_env_value_stays_text(env_profile: Path) -> None:
     # batch_size: '${B:-50}' is a quoted string, so the schema rejects it as it would '50'.
     write(env_profile, env_profile.read_text().replace("${B:-50}", "'${B:-50}'"))
     with pytest.raises(ConfigError) as info:
-        load_profile(env_profile, environ={"DB": "test", "N": "2"}).run
+        load_profile(env_profile, environ={"DB": "test", "N": "2"})
     assert str(info.value) == f"{env_profile}:12:15: error: run.batch_size: expected an integer, got '50'"
 
 
