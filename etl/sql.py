@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,7 +227,7 @@ class _Renderer:
         except jinja2.TemplateNotFound as exc:
             raise TemplateError(f"SQL template {exc.name} not found for dialect {self.dialect.name}") from exc
         except jinja2.TemplateError as exc:
-            where = f"{exc.filename}:{exc.lineno}" if getattr(exc, "lineno", None) else kind
+            where = _template_line(exc) or kind
             raise TemplateError(f"{where}: SQL template {kind} does not render: {exc}") from exc
         text = _tidy(text)
         if self.paramstyle == "format":
@@ -234,6 +235,14 @@ class _Renderer:
         else:
             text = text.replace(_MARK, "?")
         return Statement(name, text, tuple(params))
+
+
+def _template_line(exc: BaseException) -> str | None:
+    """`file:line` of the template line that failed (Jinja rewrites tracebacks to point at templates)."""
+    if getattr(exc, "filename", None) and getattr(exc, "lineno", None):
+        return f"{exc.filename}:{exc.lineno}"
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".j2")]
+    return f"{frames[-1].filename}:{frames[-1].lineno}" if frames else None
 
 
 def _literal(value: Any) -> str:

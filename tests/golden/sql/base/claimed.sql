@@ -1,0 +1,4 @@
+SELECT [app_id]
+FROM [sandbox].[processing_log]
+WHERE [batch_id] = ?
+ORDER BY [app_id]

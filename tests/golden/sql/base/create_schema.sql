@@ -1,0 +1,2 @@
+IF SCHEMA_ID(N'sandbox') IS NULL
+EXEC(N'CREATE SCHEMA [sandbox]')

@@ -1,0 +1,2 @@
+IF SCHEMA_ID(N'dbo') IS NULL
+EXEC(N'CREATE SCHEMA [dbo]')

@@ -1,0 +1,17 @@
+IF OBJECT_ID(N'[sandbox].[address]', N'U') IS NULL
+CREATE TABLE [sandbox].[address]
+(
+  [app_id] bigint NOT NULL,
+  [applicant_seq] int NOT NULL,
+  [address_seq] int NOT NULL,
+  [address_type] varchar(10) NOT NULL,
+  [line1] nvarchar(100) NOT NULL,
+  [line2] nvarchar(100),
+  [city] nvarchar(60) NOT NULL,
+  [state] varchar(3),
+  [zip] varchar(10),
+  [country] varchar(2),
+  [years_at_address] smallint,
+  [ownership] varchar(10),
+  CONSTRAINT [pk_address] PRIMARY KEY ([app_id], [applicant_seq], [address_seq])
+)

@@ -1,0 +1,2 @@
+DELETE FROM [sandbox].[address]
+WHERE [app_id] = ?

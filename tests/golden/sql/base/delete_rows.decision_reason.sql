@@ -1,0 +1,2 @@
+DELETE FROM [sandbox].[decision_reason]
+WHERE [app_id] = ?

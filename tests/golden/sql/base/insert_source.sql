@@ -1,0 +1,2 @@
+INSERT INTO [dbo].[app_xml] ([app_id], [app_xml])
+VALUES (?, ?)

@@ -1,0 +1,2 @@
+SELECT MAX([app_id])
+FROM [dbo].[app_xml]

@@ -1,0 +1,5 @@
+SELECT TOP (5) [error], COUNT(*) AS [n]
+FROM [sandbox].[processing_log]
+WHERE [status] = 'failed'
+GROUP BY [error]
+ORDER BY COUNT(*) DESC, [error]

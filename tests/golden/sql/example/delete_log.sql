@@ -1,0 +1,2 @@
+DELETE FROM "processing_log"
+WHERE "app_id" = ?

@@ -1,0 +1,2 @@
+DELETE FROM "address"
+WHERE "app_id" = ?

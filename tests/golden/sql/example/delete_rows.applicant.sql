@@ -1,0 +1,2 @@
+DELETE FROM "applicant"
+WHERE "app_id" = ?

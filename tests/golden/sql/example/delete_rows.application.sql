@@ -1,0 +1,2 @@
+DELETE FROM "application"
+WHERE "app_id" = ?

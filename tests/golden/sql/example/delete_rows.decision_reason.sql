@@ -1,0 +1,2 @@
+DELETE FROM "decision_reason"
+WHERE "app_id" = ?

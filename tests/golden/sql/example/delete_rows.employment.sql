@@ -1,0 +1,2 @@
+DELETE FROM "employment"
+WHERE "app_id" = ?

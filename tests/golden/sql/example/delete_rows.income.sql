@@ -1,0 +1,2 @@
+DELETE FROM "income"
+WHERE "app_id" = ?

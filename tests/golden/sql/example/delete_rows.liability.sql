@@ -1,0 +1,2 @@
+DELETE FROM "liability"
+WHERE "app_id" = ?

@@ -1,0 +1,3 @@
+SELECT s."app_id" AS "app_id", s."app_xml" AS "xml"
+FROM "app_xml" AS s
+WHERE s."app_id" = ?

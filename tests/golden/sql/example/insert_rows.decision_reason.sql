@@ -1,0 +1,2 @@
+INSERT INTO "decision_reason" ("app_id", "reason_seq", "reason_code", "reason_text")
+VALUES (?, ?, ?, ?)

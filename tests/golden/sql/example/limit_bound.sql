@@ -1,0 +1,7 @@
+SELECT MAX(f."app_id")
+FROM (
+  SELECT s."app_id"
+  FROM "app_xml" AS s
+  ORDER BY s."app_id"
+  LIMIT ?
+) AS f

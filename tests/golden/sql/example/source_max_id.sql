@@ -1,0 +1,2 @@
+SELECT MAX("app_id")
+FROM "app_xml"

@@ -1,0 +1,3 @@
+SELECT COUNT(*)
+FROM "app_xml" AS s
+WHERE ((s."app_id" % ?) + ?) % ? = ?

@@ -1,0 +1,4 @@
+SELECT COUNT(*)
+FROM sqlite_master
+WHERE type = 'table'
+  AND name = ?

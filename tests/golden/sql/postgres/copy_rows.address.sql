@@ -1,0 +1,1 @@
+COPY "sandbox"."address" ("app_id", "applicant_seq", "address_seq", "address_type", "line1", "line2", "city", "state", "zip", "country", "years_at_address", "ownership") FROM STDIN

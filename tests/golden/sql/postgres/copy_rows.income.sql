@@ -1,0 +1,1 @@
+COPY "sandbox"."income" ("app_id", "applicant_seq", "income_seq", "income_type", "frequency", "amount", "verified") FROM STDIN

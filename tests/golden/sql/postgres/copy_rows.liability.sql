@@ -1,0 +1,1 @@
+COPY "sandbox"."liability" ("app_id", "liability_seq", "liability_type", "creditor", "account_number", "balance", "monthly_payment", "opened_on") FROM STDIN

@@ -1,0 +1,17 @@
+CREATE TABLE IF NOT EXISTS "sandbox"."applicant"
+(
+  "app_id" bigint NOT NULL,
+  "applicant_seq" integer NOT NULL,
+  "role" varchar(20) NOT NULL,
+  "first_name" varchar(50) NOT NULL,
+  "last_name" varchar(50) NOT NULL,
+  "date_of_birth" date NOT NULL,
+  "ssn" varchar(11),
+  "email" varchar(120),
+  "phone" varchar(25),
+  "phone_type" varchar(10),
+  "marital_status" varchar(10),
+  "dependents" smallint,
+  "us_citizen" boolean,
+  CONSTRAINT "pk_applicant" PRIMARY KEY ("app_id", "applicant_seq")
+)

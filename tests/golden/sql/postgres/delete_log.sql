@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."processing_log"
+WHERE "app_id" = %s

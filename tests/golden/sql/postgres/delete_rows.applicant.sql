@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."applicant"
+WHERE "app_id" = %s

@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."application"
+WHERE "app_id" = %s

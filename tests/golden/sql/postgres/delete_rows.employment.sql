@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."employment"
+WHERE "app_id" = %s

@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."income"
+WHERE "app_id" = %s

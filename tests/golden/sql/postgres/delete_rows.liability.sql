@@ -1,0 +1,2 @@
+DELETE FROM "sandbox"."liability"
+WHERE "app_id" = %s
