@@ -72,7 +72,7 @@ def parse(document: str | bytes, parser: etree.XMLParser = EXACT_PARSER) -> etre
 
 def parse_bytes(data: bytes, parser: etree.XMLParser = EXACT_PARSER) -> etree._Element:
     """parse() for what to_bytes() returned."""
-    if not data.strip():
+    if not data or (len(data) < 64 and not data.strip()):
         raise DocumentError("empty document")
     # Refused before libxml2 sees it: with load_dtd off it still reads a local external subset
     # (file:///...) while parsing. XML spells DOCTYPE in capitals; a literal one inside CDATA is refused too.
