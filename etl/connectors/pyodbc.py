@@ -27,18 +27,23 @@ def _reason(exc: BaseException) -> str:
     return one_line("; ".join(_clean(part) for part in text.split("; ") if _clean(part)))
 
 
-def input_sizes(table: Any) -> list[tuple[int, int, int] | None]:
+def input_sizes(table: Any, streams_max: bool) -> list[tuple[int, int, int] | None] | None:
     """setinputsizes per column: exact sizes for (n)varchar, decimal and datetime2, so fast_executemany
-    neither truncates nor allocates (n)varchar(max) buffers; None lets pyodbc decide."""
+    neither truncates nor allocates (n)varchar(max) buffers; None for a column lets pyodbc decide.
+
+    Returns None (no fast path) when the table has an unbounded text column and the driver cannot stream
+    it as size 0 (psqlODBC crashes on that).
+    """
     sizes: list[tuple[int, int, int] | None] = []
     for col in table.columns:
         t = col.type
-        if t.name == "nvarchar":
-            sizes.append((pyodbc.SQL_WVARCHAR, t.length if t.length <= 4000 else 0, 0))
-        elif t.name == "varchar":
-            sizes.append((pyodbc.SQL_VARCHAR, t.length if t.length <= 8000 else 0, 0))
-        elif t.name == "text":
-            sizes.append((pyodbc.SQL_WVARCHAR, 0, 0))  # 0 = (max): streamed, not preallocated
+        if t.name in ("nvarchar", "varchar", "text"):
+            limit = 4000 if t.name == "nvarchar" else 8000
+            size = t.length if t.length is not None and t.length <= limit else 0
+            if size == 0 and not streams_max:
+                return None
+            # 0 = (max): streamed at execution, not preallocated per row
+            sizes.append((pyodbc.SQL_VARCHAR if t.name == "varchar" else pyodbc.SQL_WVARCHAR, size, 0))
         elif t.name == "decimal":
             sizes.append((pyodbc.SQL_DECIMAL, t.precision, t.scale))
         elif t.name == "datetime":
@@ -77,7 +82,7 @@ class OdbcConnection(Connection):
         if not rows:
             return
         stmt = self.statements.insert_rows[table.name]
-        sizes = input_sizes(table)
+        sizes = input_sizes(table, self.dialect.odbc_streams_max)
         # Keep each parameter array under the server's limits and memory modest.
         chunk = max(1, min(self.dialect.max_rows_per_insert, self.dialect.max_params // len(table.columns)))
         with self.errors(stmt.name):

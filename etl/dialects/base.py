@@ -22,6 +22,8 @@ class Dialect:
     # Bulk loading through COPY ... FROM STDIN (psycopg only asks when the dialect has it).
     supports_copy: ClassVar[bool] = False
     odbc_default_driver: ClassVar[str | None] = None
+    # ODBC: the driver accepts size 0 ((n)varchar(max), streamed) in setinputsizes for fast_executemany.
+    odbc_streams_max: ClassVar[bool] = False
     type_map: ClassVar[dict[str, str]] = {}
 
     def quote(self, ident: str) -> str:

@@ -16,6 +16,7 @@ class MssqlDialect(Dialect):
     max_rows_per_insert = 1000
     max_identifier_length = 128
     odbc_default_driver = "ODBC Driver 18 for SQL Server"
+    odbc_streams_max = True
     type_map: ClassVar[dict[str, str]] = {
         "int": "int",
         "bigint": "bigint",
