@@ -62,18 +62,21 @@ def init_target(conn: Any, plan: Any, drop: bool = False) -> list[str]:
 
 
 def fill_sample(
-    conn: Any, plan: Any, count: int, seed: int = 42, start_id: int | None = None
-) -> tuple[int, int]:
+    conn: Any, plan: Any, count: int, seed: int = 42, start_id: int | None = None, only_if_empty: bool = False
+) -> tuple[int, int] | None:
     """Insert `count` generated documents into the source table (created if missing), after its largest id
-    unless `start_id` is given; one transaction per batch. Returns (first_id, last_id)."""
+    unless `start_id` is given; one transaction per batch. Returns (first_id, last_id), or None when
+    `only_if_empty` and the table already has records (the quick start's `--sample` on a rerun)."""
     st = plan.statements
     with conn.transaction():
         if st.create_source_schema:
             conn.execute(st.create_source_schema)
         conn.execute(st.create_source)
+    rows = conn.query(st.source_max_id)
+    top = rows[0][0] if rows else None
+    if only_if_empty and top is not None:
+        return None
     if start_id is None:
-        rows = conn.query(st.source_max_id)
-        top = rows[0][0] if rows else None
         start_id = int(top) + 1 if top is not None else 1
     docs = documents(count, seed, start_id)
     while True:

@@ -122,7 +122,6 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
     for line in banner(plan, session_id):
         log.info("%s", line)
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
-    started = time.monotonic()
     # Workers fork before any connection exists, so no child inherits a live socket.
     with MappingPool(plan.layout, p.run.workers) as pool, _connections(plan) as (reader, writer):
         for line in init_target(writer, plan):
@@ -130,6 +129,7 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
         if sample_count:
             _fill_sample_if_empty(writer, plan, sample_count, fill_sample)
         loader = Loader(writer, plan, ctx)
+        started = time.monotonic()
         part = {"instance_id": p.partition.instance_id, "instance_count": p.partition.instance_count}
         if reprocess or reprocess_all:
             ids = list(reprocess or []) if not reprocess_all else _logged_ids(reader, plan, part)
@@ -212,7 +212,8 @@ def summary_lines(s: Summary) -> list[str]:
         f"  Throughput: {s.per_minute:.0f} apps/min ({s.per_second:.0f} records/s)",
     ]
     for app_id, reason in s.failures[:10]:
-        lines.append(f"  failed app_id={app_id}: {reason[:300]}")
+        lines.append(f"  failed: {reason[:300]}" if reason.startswith("app_id=") else
+                     f"  failed: app_id={app_id}: {reason[:300]}")
     if len(s.failures) > 10:
         lines.append(f"  ... and {len(s.failures) - 10} more failures: etl failures PROFILE")
     return lines

@@ -62,7 +62,7 @@ def test_summary_lines():
     text = "\n".join(summary_lines(s))
     assert "Processed: 10" in text and "Succeeded: 8" in text and "Failed: 1" in text
     assert "300 apps/min" in text
-    assert "failed app_id=7:" in text
+    assert "failed: app_id=7 applicant" in text
 
 
 def test_progress_log_mode_logs_rate_and_eta(caplog):
