@@ -69,6 +69,7 @@ def write_profile(
     connector: str | None = None,
     workers: int = 2,
     batch_size: int = 200,
+    source_table: str = SOURCE_TABLE,
 ) -> Path:
     """A profile for one approach and round under bench/out/profiles (JSON is YAML)."""
     if dialect == "sqlite":
@@ -84,7 +85,7 @@ def write_profile(
         }
         if connector == "odbc":
             database.update(connector="odbc", driver="PostgreSQL Unicode", options=dict(ODBC_OPTIONS))
-        source = {"table": SOURCE_TABLE, "id_column": "app_id", "xml_column": "app_xml"}
+        source = {"table": source_table, "id_column": "app_id", "xml_column": "app_xml"}
     profile: dict[str, Any] = {
         "database": database,
         "source": source,
