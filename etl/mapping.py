@@ -110,7 +110,7 @@ _SAFE_FUNCTIONS = {
     "lang",
     "boolean",
 }
-_SAFE_OPERAND = re.compile(r"@[\w:.*-]+|L|[0-9.]+|position\(\)|last\(\)|count\([^=]*\)")
+_SAFE_OPERAND = re.compile(r"@[\w:.*-]+|L|[0-9]+(?:\.[0-9]*)?|\.[0-9]+|position\(\)|last\(\)|count\([^=]*\)")
 
 
 def reads_string_values(expr: str) -> bool:

@@ -101,9 +101,8 @@ def coverage(mapper: Mapper, document: bytes | str) -> Coverage:
                     )
     unread: Counter[str] = Counter()
     for elem in root.iter(etree.Element):
-        if elem in read or any(a in read for a in elem.iterancestors()):
-            continue
-        if elem not in touched:
+        inside = elem in read or any(a in read for a in elem.iterancestors())
+        if not inside and elem not in touched:
             parent = elem.getparent()
             if parent is None or parent in touched:  # report the topmost unread element only
                 unread[_path(elem, prefixes)] += 1
