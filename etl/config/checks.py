@@ -101,6 +101,7 @@ def build_mapping(doc: Document) -> tuple[MappingSpec | None, list[Finding]]:
     names = list(data["tables"])
     for tname, tdata in data["tables"].items():
         tables.append(_table(c, tname, tdata, ns, names, id_column))
+    _links(c, data["tables"], id_column)
     spec = MappingSpec(
         path=doc.path,
         root=root,
@@ -112,6 +113,42 @@ def build_mapping(doc: Document) -> tuple[MappingSpec | None, list[Finding]]:
     if any(f.severity == "error" for f in c.findings):
         return None, c.findings
     return spec, c.findings
+
+
+def _parent_line(tables: dict, name: str) -> tuple[list[str], list[str]]:
+    """(ancestors of name, nearest first; the cycle they run into, or [])."""
+    walk = [name]
+    parent = tables[name].get("parent")
+    while parent in tables:
+        if parent in walk:
+            return walk[1:], walk[walk.index(parent) :]
+        walk.append(parent)
+        parent = tables[parent].get("parent")
+    return walk[1:], []
+
+
+def _links(c: _Collector, tables: dict, id_column: str) -> None:
+    """Parent cycles and key columns no table in the line defines, located at the value written."""
+    reported: set[str] = set()
+    for name, data in tables.items():
+        ancestors, cycle = _parent_line(tables, name)
+        if cycle:
+            # Once per cycle, at its first table in written order; a table that is its own parent
+            # is reported by _table already.
+            if name in cycle and len(cycle) > 1 and not reported & set(cycle):
+                reported.update(cycle)
+                c.error(("tables", name, "parent"), f"parent cycle: {' -> '.join([*cycle, name])}")
+            continue
+        known = {id_column, *data["columns"]}
+        for ancestor in ancestors:
+            known.update(tables[ancestor]["columns"])
+        for i, key in enumerate(data.get("key", ())):
+            if key not in known:
+                columns = ", ".join(dict.fromkeys([id_column, *data["columns"]]))
+                c.error(
+                    ("tables", name, "key", i),
+                    f"key column {key!r} is not a column of table '{name}' (columns: {columns})",
+                )
 
 
 def compile_xpath(expr: str, ns: Mapping[str, str]) -> str | None:

@@ -325,3 +325,45 @@ def test_usage_errors_exit_2(argv: list[str], cli, in_repo) -> None:
 def test_unmatched_glob_names_the_pattern(cli, in_repo) -> None:
     result = cli("validate", "no/such/dir/*.yaml")
     assert result.err == "etl validate: no file matches 'no/such/dir/*.yaml'\n"
+
+
+def test_parent_cycles_and_unknown_key_columns_point_at_the_value(tmp_path: Path, cli) -> None:
+    m = tmp_path / "m.yaml"
+    m.write_text(
+        "root: Doc\n"
+        "tables:\n"
+        "  item:\n"
+        "    rows: Items/Item\n"
+        "    key: [app_id, nope]\n"
+        "    columns: {b: {xpath: B, type: int}}\n"
+        "  a: {parent: c, columns: {x: {xpath: X, type: int}}}\n"
+        "  b: {parent: a, columns: {x: {xpath: X, type: int}}}\n"
+        "  c: {parent: b, columns: {x: {xpath: X, type: int}}}\n"
+        "  d: {parent: c, columns: {x: {xpath: X, type: int}}}\n"
+        "  e: {parent: e, columns: {x: {xpath: X, type: int}}}\n"
+    )
+    result = cli("validate", str(m))
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{m}:5:19: error: tables.item.key[1]: key column 'nope' is not a column of table 'item' (columns: app_id, b)",
+        f"{m}:7:15: error: tables.a.parent: parent cycle: a -> c -> b -> a",
+        f"{m}:11:15: error: tables.e.parent: a table cannot be its own parent",
+    ]
+
+
+def test_key_may_name_inherited_columns(tmp_path: Path, cli) -> None:
+    m = tmp_path / "m.yaml"
+    m.write_text(
+        "root: Doc\n"
+        "tables:\n"
+        "  item:\n"
+        "    rows: Items/Item\n"
+        "    columns: {seq: {source: position}, code: {xpath: '@code', type: varchar(5), required: true}}\n"
+        "  part:\n"
+        "    parent: item\n"
+        "    rows: Part\n"
+        "    key: [app_id, seq, part_no]\n"
+        "    columns: {part_no: {xpath: '@no', type: int, required: true}}\n"
+    )
+    result = cli("validate", str(m))
+    assert (result.code, result.out) == (0, "")
