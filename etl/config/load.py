@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from etl.config import checks, schema
+from etl.config import checks, profile_checks, schema
 from etl.config.specs import MappingSpec, ProfileSpec
 from etl.config.yaml_loader import Document, KeyPath, display_path, format_key_path, load_yaml
 from etl.errors import ConfigError, Finding, Location
@@ -199,7 +199,7 @@ def load_profile(
     findings = schema.check("profile", data, origins.locate)
     if findings:
         raise ConfigError(f"{doc.display}: invalid profile", scrub(findings, data))
-    spec, findings = checks.build_profile(data, origins, environ)
+    spec, findings = profile_checks.build_profile(data, origins, environ)
     if (findings and any(f.severity == "error" for f in findings)) or spec is None:
         raise ConfigError(f"{doc.display}: invalid profile", scrub(findings, data))
     return spec
@@ -269,7 +269,7 @@ def validate_file(path: Path, environ: Mapping[str, str] | None = None) -> list[
             return exc.findings
         findings = schema.check("profile", data, origins.locate)
         if not findings:
-            _, findings = checks.build_profile(data, origins, environ)
+            _, findings = profile_checks.build_profile(data, origins, environ)
         return scrub(findings, data)
     return [
         Finding(
