@@ -10,267 +10,44 @@ makes per touched element, and the walk touches each child once.
 from __future__ import annotations
 
 import logging
-import math
-import re
-from operator import call
+from operator import call, itemgetter
 from typing import Any
 
 from lxml import etree
 
-from etl.config.specs import ColumnSpec
 from etl.convert import ValueProblem, converter
-from etl.errors import ConfigError, DataError, Finding
+from etl.errors import DataError
+from etl.mapping_codegen import Slow, generate
+from etl.mapping_rules import (
+    COALESCE,
+    CONST,
+    DOCUMENT,
+    ID,
+    NIL_TRUE,
+    POSITION,
+    STRING,
+    VALUE,
+    NeedExact,
+    Node,
+    Rule,
+    clark,
+    constant,
+    finisher,
+    frozen,
+    reads_string_values,
+    same,
+    scalar,
+    simple_path,
+    value_of,
+)
 from etl.plan import Column, Layout, Table
 from etl.xmlparse import EXACT_PARSER, FAST_PARSER, XSI_NIL, DocumentError, parse_bytes, to_bytes
+
+__all__ = ["DOCUMENT", "MAX_ERRORS", "Mapper", "reads_string_values", "simple_path"]
 
 log = logging.getLogger(__name__)
 
 MAX_ERRORS = 20  # per record: enough to fix a document in one go, not a flood
-XML_NS = "http://www.w3.org/XML/1998/namespace"
-DOCUMENT = "<document>"
-_QNAME = re.compile(r"(?:([A-Za-z_][\w.-]*):)?([A-Za-z_][\w.-]*)")
-_STRING = etree.XPath("string()")
-_NIL_TRUE = ("true", "1")
-
-# Column kinds
-_VALUE, _COALESCE, _ID, _POSITION, _CONST = range(5)
-
-
-class _NeedExact(Exception):
-    """A rule read the string value of an element with children from a tree parsed without blank text."""
-
-
-class Node:
-    """One step of the dispatch tree: probes taking this element's value, its attributes, deeper steps."""
-
-    __slots__ = ("attrs", "children", "values")
-
-    def __init__(self) -> None:
-        self.values: list[int] = []
-        self.attrs: list[tuple[str, int]] = []
-        self.children: dict[str, Node] = {}
-
-
-def clark(qname: str, namespaces: dict[str, str], *, attribute: bool = False) -> str | None:
-    """`p:Name` -> `{uri}Name` with the mapping's prefixes (`xml` is predefined); None when it is no QName."""
-    m = _QNAME.fullmatch(qname)
-    if not m:
-        return None
-    prefix, local = m.groups()
-    if prefix is None:
-        return local  # XPath 1.0: an unprefixed name is in no namespace, for elements and attributes alike
-    uri = XML_NS if prefix == "xml" else namespaces.get(prefix)
-    return None if uri is None else f"{{{uri}}}{local}"
-
-
-def simple_path(expr: str, namespaces: dict[str, str]) -> tuple[tuple[str, ...], str, str | None] | None:
-    """(element steps, kind, attribute) for `A/B`, `A/@b`, `@b`, `.`, `text()`; None when it needs XPath.
-
-    kind is 'element' (the last step's value), 'attr', 'self' or 'text'.
-    """
-    text = expr.strip()
-    while text.startswith("./"):
-        text = text[2:]
-    if text == ".":
-        return (), "self", None
-    if text == "text()":
-        return (), "text", None
-    parts = text.split("/")
-    last = parts[-1]
-    steps = []
-    for part in parts[:-1]:
-        tag = clark(part, namespaces)
-        if tag is None:
-            return None
-        steps.append(tag)
-    if last.startswith("@"):
-        key = clark(last[1:], namespaces, attribute=True)
-        return None if key is None else (tuple(steps), "attr", key)
-    tag = clark(last, namespaces)
-    return None if tag is None else ((*steps, tag), "element", None)
-
-
-_LITERAL = re.compile(r"\"[^\"]*\"|'[^']*'")
-_FUNCTION = re.compile(r"([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)\s*\(")
-_COMPARE = re.compile(r"([^\s=!<>\[]+)\s*(?:!=|<=|>=|=|<|>)\s*([^\s=!<>\])]+)")
-_SAFE_FUNCTIONS = {
-    "text",
-    "node",
-    "comment",
-    "processing-instruction",
-    "position",
-    "last",
-    "count",
-    "not",
-    "true",
-    "false",
-    "name",
-    "local-name",
-    "namespace-uri",
-    "lang",
-    "boolean",
-}
-_SAFE_OPERAND = re.compile(r"@[\w:.*-]+|L|[0-9]+(?:\.[0-9]*)?|\.[0-9]+|position\(\)|last\(\)|count\([^=]*\)")
-
-
-def reads_string_values(expr: str) -> bool:
-    """Whether an XPath may compute the string value of an element inside the expression (functions,
-    comparisons, arithmetic), where a tree without blank text could give another answer."""
-    text = _LITERAL.sub("L", expr)
-    if any(m.group(1) not in _SAFE_FUNCTIONS for m in _FUNCTION.finditer(text)):
-        return True
-    for left, right in _COMPARE.findall(text):
-        if not (_SAFE_OPERAND.fullmatch(left) and _SAFE_OPERAND.fullmatch(right)):
-            return True
-    return bool(re.search(r"\+|\sdiv\s|\smod\s|\s-\s|[\w)\]]\s*\*\s", text))
-
-
-def _value_of(node: Any, exact: bool) -> str | None:
-    """One XPath result item as text: an element's string value, an attribute's or text node's text."""
-    if isinstance(node, str):
-        return node
-    if isinstance(node, etree._Element):
-        if len(node):
-            if not exact:
-                raise _NeedExact
-            return _STRING(node)
-        return node.text or ""
-    if isinstance(node, tuple):  # namespace node: (prefix, uri)
-        return str(node[1])
-    return str(node)
-
-
-def _scalar(result: Any) -> str | None:
-    """A string/number/boolean XPath result as text (NaN, e.g. number() of nothing, is NULL)."""
-    if isinstance(result, bool):
-        return "true" if result else "false"
-    if isinstance(result, float):
-        if math.isnan(result):
-            return None
-        return str(int(result)) if result.is_integer() else repr(result)
-    return str(result)
-
-
-class _Rule:
-    """What mapping one column needs at run time, bound once."""
-
-    __slots__ = ("finish", "first", "kind", "name", "probes", "value", "xpath")
-
-    def __init__(self, name: str, kind: int, xpath: str | None) -> None:
-        self.name = name
-        self.kind = kind
-        self.xpath = xpath
-        self.probes: tuple[int, ...] = ()
-        self.finish: Any = None
-        self.value: Any = None
-        self.first = False
-
-
-def finisher(spec: ColumnSpec, nullable: bool) -> Any:
-    """text found by the rule (None when nothing matched) -> typed value, or ValueProblem.
-
-    Order: trim, empty/nullif -> NULL, default, required, map, convert; on_error: null catches the last two.
-    """
-    conv = converter(spec.type, spec)
-    trim = spec.trim
-    nulls = frozenset(spec.nullif)
-    required = not nullable
-    has_default = spec.default is not None
-    default = _constant(spec, conv, spec.default, "default") if has_default else None
-    to_null = spec.on_error == "null"
-    table = dict(spec.map.values) if spec.map else None
-    has_else = bool(spec.map and spec.map.has_else)
-    else_value = spec.map.else_value if spec.map else None
-    allowed = ", ".join(repr(k) for k in table)[:200] if table else ""
-
-    if (
-        table is None
-        and not nulls
-        and not to_null
-        and trim
-        and spec.type.name in ("varchar", "nvarchar", "text")
-    ):
-        # The most common column, with its length check inlined: one call per field instead of two.
-        limit = spec.type.length or 0
-        cut = spec.on_overflow == "truncate"
-        label = str(spec.type)
-
-        def finish_text(v: str | None) -> Any:
-            if v is not None:
-                v = v.strip()
-                if v:
-                    if limit and len(v) > limit:  # characters, not bytes
-                        if cut:
-                            return v[:limit]
-                        raise ValueProblem(f"is {len(v)} characters, longer than {label}")
-                    return v
-            if has_default:
-                return default
-            if required:
-                raise ValueProblem("is required but missing or empty")
-            return None
-
-        return finish_text
-
-    if table is None and not nulls and not to_null:
-
-        def finish(v: str | None) -> Any:
-            if v is not None:
-                if trim:
-                    v = v.strip()
-                if v:
-                    return conv(v)
-            if has_default:
-                return default
-            if required:
-                raise ValueProblem("is required but missing or empty")
-            return None
-
-        return finish
-
-    def finish_full(v: str | None) -> Any:
-        if v is not None:
-            if trim:
-                v = v.strip()
-            if not v or v in nulls:
-                v = None
-        if v is None:
-            if has_default:
-                return default
-            if required:
-                raise ValueProblem("is required but missing or empty")
-            return None
-        try:
-            if table is not None:
-                if v in table:
-                    v = table[v]
-                elif has_else:
-                    v = else_value
-                else:
-                    raise ValueProblem(f"is not one of the mapped values ({allowed}) and the map has no else")
-                if v is None:
-                    if required:
-                        raise ValueProblem("is mapped to NULL but the column is required")
-                    return None
-            return conv(v)
-        except ValueProblem:
-            if to_null and not required:
-                return None
-            raise
-
-    return finish_full
-
-
-def _constant(spec: ColumnSpec, conv: Any, value: Any, what: str) -> Any:
-    """A default or const converted once at compile time; a bad one is a mapping error."""
-    try:
-        return conv(value.strip() if isinstance(value, str) and spec.trim else value)
-    except ValueProblem as exc:
-        loc = spec.location
-        raise ConfigError(
-            f"{loc}: invalid {what}",
-            [Finding(f"{what} {value!r} {exc} ({spec.type})", loc, f"columns.{spec.name}.{what}")],
-        ) from None
 
 
 class _CompiledTable:
@@ -286,8 +63,8 @@ class _CompiledTable:
         self.risky = False
         if table.rows is not None:
             simple = simple_path(table.rows, ns)
-            if simple and simple[1] == "element":
-                self.rows_steps = simple[0]
+            if simple and simple[1] == "element" and len(simple[0]) == 1:
+                self.rows_steps = simple[0]  # iterchildren beats XPath for one step, not for two (measured)
             else:
                 self.rows_xpath = etree.XPath(table.rows, namespaces=ns, smart_strings=False)
                 self.risky = reads_string_values(table.rows)
@@ -309,9 +86,9 @@ class _CompiledTable:
         self.first: list[bool] = [False] * len(own)
         self.rules = [self._rule(i, c, ns) for i, c in enumerate(own)]
         self.finishers = tuple(r.finish for r in self.rules)
-        self.coalesce = tuple((i, r.probes) for i, r in enumerate(self.rules) if r.kind == _COALESCE)
-        self.positions = tuple(i for i, r in enumerate(self.rules) if r.kind == _POSITION)
-        self.ids = tuple(i for i, r in enumerate(self.rules) if r.kind == _ID)
+        self.coalesce = tuple((i, r.probes) for i, r in enumerate(self.rules) if r.kind == COALESCE)
+        self.positions = tuple(i for i, r in enumerate(self.rules) if r.kind == POSITION)
+        self.ids = tuple(i for i, r in enumerate(self.rules) if r.kind == ID)
         self.blank = [None] * len(self.first)
 
     def _probe(self, expr: str, first: bool, ns: dict[str, str], p: int | None = None) -> int:
@@ -344,32 +121,42 @@ class _CompiledTable:
                 node.values.append(p)
         return p
 
-    def _rule(self, index: int, col: Column, ns: dict[str, str]) -> _Rule:
+    def _rule(self, index: int, col: Column, ns: dict[str, str]) -> Rule:
         spec = col.spec
         assert spec is not None
         if spec.source in ("id", "position"):
-            rule = _Rule(col.name, _ID if spec.source == "id" else _POSITION, None)
-            rule.finish = _same
+            rule = Rule(col.name, ID if spec.source == "id" else POSITION, None)
+            rule.finish = same
             return rule
         if spec.source == "const":
-            rule = _Rule(col.name, _CONST, None)
+            rule = Rule(col.name, CONST, None)
             conv = converter(spec.type, spec)
-            value = None if spec.value is None else _constant(spec, conv, spec.value, "value")
+            value = None if spec.value is None else constant(spec, conv, spec.value, "value")
             rule.value = value
             rule.finish = lambda _v: value
             return rule
-        rule = _Rule(col.name, _VALUE if len(spec.xpaths) == 1 else _COALESCE, spec.xpath_text)
-        if rule.kind == _VALUE:
+        rule = Rule(col.name, VALUE if len(spec.xpaths) == 1 else COALESCE, spec.xpath_text, spec)
+        if rule.kind == VALUE:
             rule.probes = (self._probe(spec.xpaths[0], spec.first, ns, index),)
         else:
             rule.probes = tuple(self._probe(x, spec.first, ns) for x in spec.xpaths)
         rule.first = spec.first
         rule.finish = finisher(spec, col.nullable)
+        rule.required = not col.nullable
+        rule.has_default = spec.default is not None
+        if rule.has_default:
+            rule.default = constant(spec, converter(spec.type, spec), spec.default, "default")
         return rule
 
     def freeze(self) -> None:
         """Nodes -> (values, attrs, children) tuples: the walk unpacks a tuple faster than it reads slots."""
-        self.walk = _frozen(self.dispatch)
+        self.walk = frozen(self.dispatch)
+        self.fast_row = generate(self, _string_value, XSI_NIL, NIL_TRUE)
+        if len(self.inherit) == 1:
+            only = self.inherit[0]
+            self.key_of = lambda row: (row[only],)
+        else:
+            self.key_of = itemgetter(*self.inherit) if self.inherit else None
 
     def select(self, elem: etree._Element) -> list[etree._Element]:
         """The row elements of this table under its parent's row element (or the root)."""
@@ -397,12 +184,12 @@ class _CompiledTable:
         for key, p in self.row_attrs:
             raw[p] = elem.get(key)
         for p in self.self_probes:
-            raw[p] = "" if nil and elem.get(XSI_NIL) in _NIL_TRUE else _value_of(elem, exact)
+            raw[p] = "" if nil and elem.get(XSI_NIL) in NIL_TRUE else value_of(elem, exact)
         for p, xp in self.text_probes:
             if not len(elem):
                 raw[p] = elem.text
             elif not exact:
-                raise _NeedExact
+                raise NeedExact
             else:
                 found = xp(elem)
                 if len(found) > 1:
@@ -417,13 +204,13 @@ class _CompiledTable:
             if type(found) is list:
                 if found:
                     item = found[0]
-                    raw[p] = _value_of(item, exact)
-                    if nil and isinstance(item, etree._Element) and item.get(XSI_NIL) in _NIL_TRUE:
+                    raw[p] = value_of(item, exact)
+                    if nil and isinstance(item, etree._Element) and item.get(XSI_NIL) in NIL_TRUE:
                         raw[p] = ""
                     if len(found) > 1:
                         bad[p] = len(found)
             else:
-                raw[p] = _scalar(found)
+                raw[p] = scalar(found)
         return raw, bad
 
     def row(
@@ -437,6 +224,12 @@ class _CompiledTable:
         errors: list[DataError],
     ) -> tuple:
         """One row tuple in table column order; problems go to `errors`."""
+        fast = self.fast_row
+        if fast is not None:
+            try:
+                return fast(elem, pos, app_id, key, exact, nil)
+            except (Slow, ValueError, ArithmeticError):  # ValueProblem is a ValueError; Decimal traps too
+                pass  # an error to report, or a case only the generic path handles
         raw, bad = self.fill(elem, exact, nil)
         for i, probes in self.coalesce:
             for p in probes:
@@ -497,14 +290,10 @@ class _CompiledTable:
         return failed
 
 
-def _same(value: Any) -> Any:
-    return value
-
-
-def _frozen(dispatch: dict[str, Node]) -> dict[str, tuple] | None:
-    if not dispatch:
-        return None
-    return {tag: (tuple(n.values), tuple(n.attrs), _frozen(n.children)) for tag, n in dispatch.items()}
+def _string_value(elem: etree._Element, exact: bool) -> str:
+    if not exact:
+        raise NeedExact
+    return STRING(elem)
 
 
 def _walk(elem: etree._Element, dispatch: dict, raw: list, bad: dict, exact: bool, nil: bool) -> None:
@@ -518,11 +307,11 @@ def _walk(elem: etree._Element, dispatch: dict, raw: list, bad: dict, exact: boo
         if values:
             if len(child):
                 if not exact:
-                    raise _NeedExact
-                v = _STRING(child)
+                    raise NeedExact
+                v = STRING(child)
             else:
                 v = child.text or ""
-            if nil and child.get(XSI_NIL) in _NIL_TRUE:
+            if nil and child.get(XSI_NIL) in NIL_TRUE:
                 v = ""
             for p in values:
                 if raw[p] is None:
@@ -572,7 +361,7 @@ class Mapper:
             if self.fast:
                 try:
                     return self._map(app_id, data, False, nil)
-                except _NeedExact:
+                except NeedExact:
                     pass  # a rule reads mixed content: parse again, keeping every text node
             return self._map(app_id, data, True, nil)
         except DocumentError as exc:
@@ -628,9 +417,7 @@ class Mapper:
             row = table.row(elem, pos, app_id, key, exact, nil, errors)
             out.append(row)
             for child in children:
-                self._rows(
-                    child, elem, tuple(row[i] for i in child.inherit), app_id, exact, nil, rows, errors
-                )
+                self._rows(child, elem, child.key_of(row), app_id, exact, nil, rows, errors)
             if len(errors) >= MAX_ERRORS:
                 return
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from mapping_helpers import build_layout, same
+from test_mapping_helpers import build_layout, same
 
 from etl.mapping import Mapper
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from mapping_helpers import build_layout
+from test_mapping_helpers import build_layout
 
 from etl.mapping import Mapper
 

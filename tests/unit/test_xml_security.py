@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from lxml import etree
-from mapping_helpers import mapper_for
+from test_mapping_helpers import mapper_for
 
 from etl.xmlparse import EXACT_PARSER, FAST_PARSER, DocumentError, parse
 

@@ -1,0 +1,181 @@
+"""mapping_codegen: one compiled table -> a generated Python row function for the common, error-free case.
+
+The generic path in etl.mapping interprets a dispatch tree and calls a finisher per column; per field that
+is several Python calls. Here the same plan is written out as straight-line code (the tag -> slot dispatch
+stays a dict lookup, the trim/length checks are inlined), compiled once per process with exec.
+
+The generated function returns the row tuple, or raises Slow (or ValueProblem) whenever anything is not
+the plain case: a rule matched several nodes, a value fails its type, a required value is missing. The
+caller then maps that row again on the generic path, which reports every problem. Tables with general
+XPath rules keep the generic path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Context, Decimal, Inexact, InvalidOperation
+from typing import Any
+
+from etl.convert import _DEC_RE, _INT_RE, BOOLS, INT_RANGES, converter
+
+
+class Slow(Exception):
+    """The row needs the generic path (an error to report or a case the generated code does not handle)."""
+
+
+def generate(table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]) -> Callable | None:
+    """The row function of a _CompiledTable, or None when the table needs general XPath."""
+    if table.xpath_probes:
+        return None
+    gen = _Writer(table, string_value, nil_attr, nil_true)
+    return gen.build()
+
+
+class _Writer:
+    def __init__(self, table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]) -> None:
+        self.table = table
+        self.lines: list[str] = []
+        self.env: dict[str, Any] = {"Slow": Slow, "sv": string_value, "NIL": nil_attr, "NIL_TRUE": nil_true}
+        self.uid = 0
+
+    def emit(self, depth: int, text: str) -> None:
+        self.lines.append("    " * depth + text)
+
+    def bind(self, value: Any) -> str:
+        self.uid += 1
+        name = f"k{self.uid}"
+        self.env[name] = value
+        return name
+
+    def build(self) -> Callable:
+        t = self.table
+        self.emit(0, "def row(elem, pos, app_id, key, exact, nil):")
+        probes = len(t.first)
+        if probes:
+            self.emit(1, " = ".join(f"r{p}" for p in range(probes)) + " = None")
+        if t.walk:
+            self.walk(t.walk, "elem", 1)
+        for attr, p in t.row_attrs:
+            self.emit(1, f"r{p} = elem.get({attr!r})")
+        for p in t.self_probes:
+            self.value(f"r{p}", "elem", 1)
+        for p, _xp in t.text_probes:
+            self.emit(1, "if len(elem):")
+            self.emit(2, "raise Slow")
+            self.emit(1, f"r{p} = elem.text")
+        names = []
+        for i, rule in enumerate(t.rules):
+            names.append(self.column(i, rule))
+        self.emit(1, f"return key + ({', '.join(names)},)")
+        source = "\n".join(self.lines)
+        code = compile(source, f"<etl row function for table {t.name}>", "exec")
+        exec(code, self.env)
+        return self.env["row"]
+
+    def value(self, target: str, elem: str, depth: int) -> None:
+        """target = the element's text (its string value when it has children), NULL for xsi:nil."""
+        self.emit(depth, f"{target} = sv({elem}, exact) if len({elem}) else {elem}.text")
+        self.emit(depth, f"if nil and {elem}.get(NIL) in NIL_TRUE:")
+        self.emit(depth + 1, f"{target} = None")
+
+    def convert(self, out: str, spec: Any) -> None:
+        """The plain conversions inline; a failure raises and the generic path reports it."""
+        kind = spec.type.name
+        if kind in INT_RANGES:
+            low, high = INT_RANGES[kind]
+            self.emit(2, f"if {self.bind(_INT_RE.fullmatch)}({out}) is None:")
+            self.emit(3, "raise Slow")
+            self.emit(2, f"{out} = int({out})")
+            self.emit(2, f"if not {low} <= {out} <= {high}:")
+            self.emit(3, "raise Slow")
+        elif kind == "decimal":
+            # Same checks as etl.convert: plain notation; Inexact/InvalidOperation trap rounding and overflow.
+            p, s = spec.type.precision or 18, spec.type.scale or 0
+            ctx = Context(prec=p, traps=[Inexact, InvalidOperation])
+            self.emit(2, f"if {self.bind(_DEC_RE.fullmatch)}({out}) is None:")
+            self.emit(3, "raise Slow")
+            quantum = self.bind(Decimal(1).scaleb(-s))
+            self.emit(2, f"{out} = {self.bind(Decimal)}({out}).quantize({quantum}, context={self.bind(ctx)})")
+        elif kind == "bool":
+            self.emit(2, f"{out} = {self.bind(BOOLS)}.get({out}.lower())")
+            self.emit(2, f"if {out} is None:")
+            self.emit(3, "raise Slow")
+        elif kind == "date" and not spec.format:
+            self.emit(2, f"{out} = {self.bind(dt.date.fromisoformat)}({out})")
+        else:
+            self.emit(2, f"{out} = {self.bind(converter(spec.type, spec))}({out})")
+
+    def walk(self, tree: dict, parent: str, depth: int) -> None:
+        """One pass over parent's children into slots by tag; a tag seen twice goes to the generic path."""
+        self.uid += 1
+        n = self.uid
+        index = {tag: i for i, tag in enumerate(tree)}
+        self.env[f"get{n}"] = index.get
+        self.emit(depth, f"s{n} = [None] * {len(index)}")
+        self.emit(depth, f"for c in {parent}:")
+        self.emit(depth + 1, f"i = get{n}(c.tag)")
+        self.emit(depth + 1, "if i is not None:")
+        self.emit(depth + 2, f"if s{n}[i] is not None:")
+        self.emit(depth + 3, "raise Slow")
+        self.emit(depth + 2, f"s{n}[i] = c")
+        for tag, (values, attrs, deeper) in tree.items():
+            elem = f"e{n}_{index[tag]}"
+            self.emit(depth, f"{elem} = s{n}[{index[tag]}]")
+            self.emit(depth, f"if {elem} is not None:")
+            if values:
+                self.value(f"r{values[0]}", elem, depth + 1)
+                for p in values[1:]:
+                    self.emit(depth + 1, f"r{p} = r{values[0]}")
+            for attr, p in attrs:
+                self.emit(depth + 1, f"r{p} = {elem}.get({attr!r})")
+            if deeper:
+                self.walk(deeper, elem, depth + 1)
+            if not values and not attrs and not deeper:
+                self.emit(depth + 1, "pass")
+
+    def column(self, i: int, rule: Any) -> str:
+        from etl.mapping_rules import COALESCE, CONST, ID, POSITION
+
+        out = f"c{i}"
+        if rule.kind == POSITION:
+            return "pos"
+        if rule.kind == ID:
+            return "app_id"
+        if rule.kind == CONST:
+            return self.bind(rule.value)
+        source = f"r{rule.probes[0]}"
+        if rule.kind == COALESCE:
+            self.emit(1, f"{out} = None")
+            for p in rule.probes:
+                self.emit(1, f"if {out} is None and r{p} is not None and r{p}.strip():")
+                self.emit(2, f"{out} = r{p}")
+            source = out
+        spec = rule.spec
+        plain = spec.map is None and not spec.nullif and spec.on_error != "null"
+        if not plain:
+            self.emit(1, f"{out} = {self.bind(rule.finish)}({source})")
+            return out
+        self.emit(1, f"{out} = {source}")
+        if spec.trim:
+            self.emit(1, f"if {out} is not None:")
+            self.emit(2, f"{out} = {out}.strip()")
+        self.emit(1, f"if {out}:")
+        kind = spec.type.name
+        if kind in ("varchar", "nvarchar", "text") and spec.trim:
+            limit = spec.type.length
+            if limit:
+                self.emit(2, f"if len({out}) > {limit}:")
+                self.emit(3, f"{out} = {out}[:{limit}]" if spec.on_overflow == "truncate" else "raise Slow")
+            else:
+                self.emit(2, "pass")
+        else:
+            self.convert(out, spec)
+        self.emit(1, "else:")
+        if rule.has_default:
+            self.emit(2, f"{out} = {self.bind(rule.default)}")
+        elif rule.required:
+            self.emit(2, "raise Slow")
+        else:
+            self.emit(2, f"{out} = None")
+        return out
