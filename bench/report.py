@@ -187,9 +187,10 @@ def summarise(raw: Path, top: int = 14) -> list[str]:
             continue
         k = int(count)
         total += k
-        frames = [_frame_name(f) for f in stack.split(";") if f and not f.startswith("process ")]
-        is_worker = any(f.startswith("worker (multiprocessing/pool.py)") for f in frames)
-        idle = bool(frames) and frames[-1].split(" ")[0] in (
+        parts = stack.split(";")
+        frames = [_frame_name(f) for f in parts if f and not f.startswith("process ")]
+        is_worker = sum(f.startswith("process ") for f in parts) > 1  # a child of the etl process
+        idle = bool(frames) and frames[-1].split(" ")[0].rsplit(".", 1)[-1] in (
             "wait",
             "select",
             "poll",
