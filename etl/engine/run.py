@@ -13,6 +13,7 @@ from etl.engine.load import Loader, RunContext
 from etl.engine.progress import Progress
 from etl.engine.records import BatchResult
 from etl.engine.workers import MappingPool
+from etl.errors import LoadError
 from etl.masking import mask
 from etl.plan import Plan
 
@@ -124,8 +125,7 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
     # Workers fork before any connection exists, so no child inherits a live socket.
     with MappingPool(plan.layout, p.run.workers) as pool, _connections(plan) as (reader, writer):
-        for line in init_target(writer, plan):
-            log.debug("%s", line)
+        _init_target(writer, plan, init_target)
         if sample_count:
             _fill_sample_if_empty(writer, plan, sample_count, fill_sample)
         loader = Loader(writer, plan, ctx)
@@ -161,6 +161,21 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
     for line in summary_lines(summary):
         log.info("%s", line)
     return summary
+
+
+def _init_target(conn, plan: Plan, init_target) -> None:
+    """Create what is missing. Instances starting together race on CREATE ... IF NOT EXISTS (the loser
+    gets a duplicate-key error from the catalog), so a failure is retried once the winner has committed."""
+    for attempt in range(4):
+        try:
+            for line in init_target(conn, plan):
+                log.debug("%s", line)
+            return
+        except LoadError as exc:
+            if attempt == 3:
+                raise
+            log.debug("creating the target tables raced another instance (%s); retrying", exc.message)
+            time.sleep(0.2 * (attempt + 1))
 
 
 def _pending(conn, plan: Plan, bound: dict) -> int:
