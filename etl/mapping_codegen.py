@@ -4,9 +4,10 @@ The generic path in etl.mapping interprets a dispatch tree and calls a finisher 
 is several Python calls. Here the same plan is written out as straight-line code (the tag -> slot dispatch
 stays a dict lookup, the trim/length checks are inlined), compiled once per process with exec.
 
-The generated function returns the row tuple, or raises Slow (or ValueProblem) whenever anything is not
-the plain case: a rule matched several nodes, a value fails its type, a required value is missing. The
-caller then maps that row again on the generic path, which reports every problem. Tables with general
+The generated function returns the row tuples of one parent's row elements, or raises Slow (or a
+ValueError/ArithmeticError) whenever anything is not the plain case: a rule matched several nodes, a value
+fails its type, a required value is missing. The caller then maps those rows again on the generic path,
+which reports every problem. Tables with general
 XPath rules keep the generic path.
 """
 
@@ -25,7 +26,7 @@ class Slow(Exception):
 
 
 def generate(table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]) -> Callable | None:
-    """The row function of a _CompiledTable, or None when the table needs general XPath."""
+    """rows(elements, app_id, key, exact, nil) -> [row tuple] for a _CompiledTable; None when it needs XPath."""
     if table.xpath_probes:
         return None
     gen = _Writer(table, string_value, nil_attr, nil_true)
@@ -50,7 +51,6 @@ class _Writer:
 
     def build(self) -> Callable:
         t = self.table
-        self.emit(0, "def row(elem, pos, app_id, key, exact, nil):")
         probes = len(t.first)
         if probes:
             self.emit(1, " = ".join(f"r{p}" for p in range(probes)) + " = None")
@@ -67,11 +67,18 @@ class _Writer:
         names = []
         for i, rule in enumerate(t.rules):
             names.append(self.column(i, rule))
-        self.emit(1, f"return key + ({', '.join(names)},)")
-        source = "\n".join(self.lines)
-        code = compile(source, f"<etl row function for table {t.name}>", "exec")
+        self.emit(1, f"append(key + ({', '.join(names)},))")
+        # All rows of one parent in one call: a Python call per row costs as much as a column.
+        head = [
+            "def rows(elements, app_id, key, exact, nil):",
+            "    out = []",
+            "    append = out.append",
+            "    for pos, elem in enumerate(elements, 1):",
+        ]
+        source = "\n".join([*head, *("    " + line for line in self.lines), "    return out"])
+        code = compile(source, f"<etl rows function for table {t.name}>", "exec")
         exec(code, self.env)
-        return self.env["row"]
+        return self.env["rows"]
 
     def value(self, target: str, elem: str, depth: int) -> None:
         """target = the element's text (its string value when it has children), NULL for xsi:nil."""

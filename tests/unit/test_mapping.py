@@ -130,9 +130,12 @@ def test_mapper_pickles_and_builds_fast(credit: Mapper) -> None:
     clone = pickle.loads(pickle.dumps(credit))
     doc = SAMPLE.read_text(encoding="utf-8")
     assert clone.map(3, doc) == credit.map(3, doc)
-    start = time.perf_counter()
-    Mapper(credit.layout)
-    assert time.perf_counter() - start < 0.05
+    builds = []
+    for _ in range(3):  # best of three: a busy machine should not fail the test
+        start = time.perf_counter()
+        Mapper(credit.layout)
+        builds.append(time.perf_counter() - start)
+    assert min(builds) < 0.05
 
 
 def test_bad_default_is_a_config_error() -> None:
@@ -165,8 +168,8 @@ def test_generated_rows_equal_the_generic_path(credit: Mapper) -> None:
 
     generic = Mapper(credit.layout)
     for table in generic.tables:
-        table.fast_row = None  # the interpreted path that also reports errors
-    assert all(t.fast_row is not None for t in credit.tables)
+        table.fast_rows = None  # the interpreted path that also reports errors
+    assert all(t.fast_rows is not None for t in credit.tables)
     rng = random.Random(7)
     failed = 0
     for app_id in range(1, 151):
