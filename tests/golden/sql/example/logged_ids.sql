@@ -1,0 +1,4 @@
+SELECT l."app_id"
+FROM "processing_log" AS l
+WHERE ((l."app_id" % ?) + ?) % ? = ?
+ORDER BY l."app_id"
