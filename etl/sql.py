@@ -48,7 +48,7 @@ PER_TABLE = ("create_table", "drop_table", "insert_rows", "copy_rows", "delete_r
 # Lists of statements run in order; empty ones are left out (no session setup outside SQLite).
 LISTS = {
     "create_log": ("create_log", "create_log_index"),
-    "session_setup": ("session_setup", "session_setup_timeout"),
+    "session_setup": ("session_setup", "session_setup_timeout", "session_setup_sync"),
 }
 # The order of `etl render`: setup first, then the run's statements, then status and sample.
 ORDER = (
