@@ -8,13 +8,15 @@ from typing import Any
 from etl.connectors.base import Connection
 from etl.errors import ConnectError
 
-__all__ = ["Connection", "connect"]
+__all__ = ["ENCODINGS", "Connection", "connect"]
 
 _MODULES = {
     "sqlite": "etl.connectors.sqlite",
     "psycopg": "etl.connectors.psycopg",
     "odbc": "etl.connectors.pyodbc",
 }
+# The form workers encode rows in for each connector's insert_encoded (see connectors.encoding).
+ENCODINGS = {"sqlite": "plain_values", "psycopg": "copy_text", "odbc": "python_values"}
 _PACKAGES = {"psycopg": "psycopg[binary]", "odbc": "pyodbc"}
 
 

@@ -139,6 +139,10 @@ class Connection:
         """Bulk-insert mapped rows (in table.columns order) into a target table, the driver's fastest way."""
         self.executemany(self.statements.insert_rows[table.name], rows)
 
+    def insert_encoded(self, table: Any, payload: Any) -> None:
+        """Bulk-insert rows already encoded (in a worker) in this connector's form: connectors.ENCODINGS."""
+        self.insert_rows(table, payload)
+
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
         """BEGIN .. COMMIT; ROLLBACK when the block raises. Not nestable: a nested call is a bug."""

@@ -41,6 +41,13 @@ class PsycopgConnection(Connection):
                 copy.write_row(row)
         return None
 
+    def insert_encoded(self, table: Any, payload: bytes) -> None:
+        if not payload:
+            return
+        stmt = self.statements.copy_rows[table.name]
+        with self.errors(stmt.name), self.raw.cursor() as cur, cur.copy(stmt.sql) as copy:
+            copy.write(payload)
+
     def _begin(self) -> None:
         self._tx = self.raw.transaction()
         self._tx.__enter__()

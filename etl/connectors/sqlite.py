@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import time
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from etl.connectors.base import Connection, connect_error
+from etl.errors import LoadError
 
 # Explicit adapters: the defaults for dates are deprecated, and Decimal/UUID have none.
 sqlite3.register_adapter(Decimal, str)
@@ -52,6 +54,17 @@ def open_connection(plan: Any) -> SqliteConnection:
     except sqlite3.Error as exc:
         raise connect_error(plan, "sqlite3", str(exc)) from exc
     conn = SqliteConnection(plan, raw)
+    deadline = time.monotonic() + db.timeout
     for stmt in plan.statements.session_setup:
-        conn.query(stmt)
+        # Switching a new file to WAL takes a lock the busy handler does not wait for: connections
+        # opened together (a pool, several instances) retry until the first has switched it.
+        while True:
+            try:
+                conn.query(stmt)
+                break
+            except LoadError as exc:
+                if "locked" not in exc.message or time.monotonic() > deadline:
+                    conn.close()
+                    raise
+                time.sleep(0.01)
     return conn

@@ -9,6 +9,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from etl.connectors import ENCODINGS
 from etl.engine.load import Loader, RunContext
 from etl.engine.progress import Progress
 from etl.engine.records import BatchResult
@@ -124,7 +125,8 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
         log.info("%s", line)
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
     # Workers fork before any connection exists, so no child inherits a live socket.
-    with MappingPool(plan.layout, p.run.workers) as pool, _connections(plan) as (reader, writer):
+    encoding = ENCODINGS[p.database.connector]
+    with MappingPool(plan.layout, p.run.workers, encoding) as pool, _connections(plan) as (reader, writer):
         _init_target(writer, plan, init_target)
         if sample_count:
             _fill_sample_if_empty(writer, plan, sample_count, fill_sample)

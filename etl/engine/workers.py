@@ -1,4 +1,4 @@
-"""workers: map documents to rows in worker processes; the plan's mapping compiles once per process."""
+"""workers: map documents to rows in worker processes; the mapping compiles once per process."""
 
 from __future__ import annotations
 
@@ -8,21 +8,26 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-from etl.engine.records import Mapped
+from etl.connectors.encoding import Encoder, encoders
+from etl.engine.records import Mapped, MappedBatch
 from etl.plan import Layout
 
-_MAPPER = None  # one per process, built by _init from the pickled layout
+# One of each per process, built by init() from the pickled layout.
+_MAPPER = None
+_ENCODERS: dict[str, Encoder] = {}
 
 
-def _init(layout: Layout) -> None:
-    global _MAPPER
+def init(layout: Layout, encoding: str) -> None:
+    """Build this process's Mapper and row encoders (a pool initializer, or called in the loader)."""
+    global _MAPPER, _ENCODERS
     from etl.mapping import Mapper
 
     _MAPPER = Mapper(layout)
+    _ENCODERS = encoders(encoding, layout.tables)
 
 
-def map_batch(records: list[tuple[int, str | bytes]]) -> list[Mapped]:
-    """Map every record of a batch; a bad record fails alone, with its reasons joined on one line."""
+def map_records(records: list[tuple[int, str | bytes | None]]) -> list[Mapped]:
+    """Map each record, keeping its rows; a bad record fails alone, with its reasons on one line."""
     mapper = _MAPPER
     out = []
     for app_id, document in records:
@@ -36,9 +41,26 @@ def map_batch(records: list[tuple[int, str | bytes]]) -> list[Mapped]:
             if error:
                 rows = None
         ms = int((time.perf_counter() - t0) * 1000)
-        finished = datetime.now(UTC).replace(tzinfo=None)
-        out.append(Mapped(app_id, rows, error, started, finished, ms))
+        out.append(Mapped(app_id, rows, error, started, datetime.now(UTC).replace(tzinfo=None), ms))
     return out
+
+
+def map_batch(records: list[tuple[int, str | bytes | None]]) -> MappedBatch:
+    """Map a batch and encode the rows of its good records per table; rows themselves stay here."""
+    mapped = map_records(records)
+    payloads = {}
+    for name, encode in _ENCODERS.items():
+        rows = [row for m in mapped if m.rows is not None for row in m.rows[name]]
+        if rows:
+            payloads[name] = encode(rows)
+    for m in mapped:
+        m.rows = None
+    return MappedBatch(mapped, payloads)
+
+
+def encode(table: str, rows: list[tuple]):
+    """Encode rows in this process (the loader's rare paths)."""
+    return _ENCODERS[table](rows)
 
 
 class MappingPool:
@@ -48,21 +70,23 @@ class MappingPool:
     than a few batches, whatever the size of the source.
     """
 
-    def __init__(self, layout: Layout, workers: int):
+    def __init__(self, layout: Layout, workers: int, encoding: str):
         self.workers = workers
         self.window = max(2, workers * 2)
         self._pool = None
+        init(layout, encoding)  # the loader maps in-process too: workers=0, and a batch's rare paths
         if workers > 0:
-            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            self._pool = ctx.Pool(workers, initializer=_init, initargs=(layout,))
-        else:
-            _init(layout)
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+            self._pool = ctx.Pool(workers, initializer=init, initargs=(layout, encoding))
 
-    def map(self, batches: Iterable[list[tuple[int, str | bytes]]]) -> Iterator[list[Mapped]]:
+    def map(self, batches: Iterable[list[tuple[int, str | bytes | None]]]) -> Iterator[MappedBatch]:
         """Mapped batches in source order, mapping ahead while the caller loads."""
         if self._pool is None:
             for batch in batches:
-                yield map_batch(batch)
+                result = map_batch(batch)
+                result.documents = batch
+                yield result
             return
         pending: deque = deque()
         source = iter(batches)
@@ -73,10 +97,13 @@ class MappingPool:
                 if batch is None:
                     exhausted = True
                     break
-                pending.append(self._pool.apply_async(map_batch, (batch,)))
+                pending.append((batch, self._pool.apply_async(map_batch, (batch,))))
             if not pending:
                 return
-            yield pending.popleft().get()
+            batch, future = pending.popleft()
+            result = future.get()
+            result.documents = batch
+            yield result
 
     def close(self) -> None:
         if self._pool is not None:

@@ -138,3 +138,23 @@ def test_limit_partition_and_resume_on_postgres(pg_profile, pg_dsn, pg_schema):
     assert "Extracted 0 XML records" in res.stderr
     etl("run", str(profile))
     assert [r[0] for r in pg_log(pg_dsn, pg_schema)] == list(range(100))
+
+
+def test_text_with_copy_special_characters_round_trips(pg_profile, pg_dsn, pg_schema):
+    import psycopg
+
+    profile = pg_profile("run: {workers: 1, batch_size: 10}\n")
+    assert etl("sample", str(profile), "--count", "5", "--start-id", "1").returncode == 0
+    tricky = "Tab\there, new\nline, back\\slash \\N, CR\r, Ünïcødé"
+    escaped = tricky.replace("&", "&amp;").replace("<", "&lt;").replace("\r", "&#13;")
+    with psycopg.connect(pg_dsn, autocommit=True) as conn:
+        xml = conn.execute(f'SELECT app_xml FROM "{pg_schema}".app_xml WHERE app_id = 1').fetchone()[0]
+        head, sep, tail = xml.partition("<City>")
+        xml = head + sep + escaped + tail[tail.index("</City>"):]
+        conn.execute(f'UPDATE "{pg_schema}".app_xml SET app_xml = %s WHERE app_id = 1', (xml,))
+    res = etl("run", str(profile))
+    assert "Run complete:" in res.stderr, res.stderr
+    with psycopg.connect(pg_dsn) as conn:
+        city = conn.execute(f'SELECT city FROM "{pg_schema}".address WHERE app_id = 1 '
+                            "ORDER BY applicant_seq, address_seq LIMIT 1").fetchone()[0]
+    assert city == tricky.strip()
