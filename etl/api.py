@@ -43,8 +43,13 @@ def dispatch(command: str, args: Namespace, overrides: Mapping[str, Any]) -> int
     if command == "sample":
         return sample(plan, count=args.count, seed=args.seed, start_id=args.start_id)
     if command == "run":
-        return run(plan, reprocess=args.reprocess, reprocess_all=args.reprocess_all, sample_count=args.sample,
-                   progress=args.progress)
+        return run(
+            plan,
+            reprocess=args.reprocess,
+            reprocess_all=args.reprocess_all,
+            sample_count=args.sample,
+            progress=args.progress,
+        )
     if command == "status":
         return status(plan, fmt=args.format)
     if command == "failures":
@@ -107,8 +112,16 @@ def validate(patterns: Iterable[str], fmt: str = "text") -> int:
     findings = validate_findings(paths)
     errors = [f for f in findings if f.severity == "error"]
     if fmt == "json":
-        print(json.dumps({"files": [str(p) for p in paths], "valid": not errors,
-                          "findings": [f.to_dict() for f in findings]}, indent=2))
+        print(
+            json.dumps(
+                {
+                    "files": [str(p) for p in paths],
+                    "valid": not errors,
+                    "findings": [f.to_dict() for f in findings],
+                },
+                indent=2,
+            )
+        )
     else:
         for f in findings:
             print(f)
@@ -163,17 +176,25 @@ def sample(plan, count: int, seed: int = 42, start_id: int | None = None) -> int
 
     with connect(plan) as conn:
         first, last = fill_sample(conn, plan, count=count, seed=seed, start_id=start_id)
-    print(f"inserted {count} sample documents into {plan.profile.source.table} (app_id {first}..{last}, seed {seed})")
+    print(
+        f"inserted {count} sample documents into {plan.profile.source.table} (app_id {first}..{last}, seed {seed})"
+    )
     return EXIT_OK
 
 
-def run(plan, reprocess: list[int] | None = None, reprocess_all: bool = False, sample_count: int | None = None,
-        progress: str | None = None) -> int:
+def run(
+    plan,
+    reprocess: list[int] | None = None,
+    reprocess_all: bool = False,
+    sample_count: int | None = None,
+    progress: str | None = None,
+) -> int:
     """`etl run`: the partitioned, resumable load. Exit 1 when any record failed."""
     from etl.engine.run import run_plan
 
-    summary = run_plan(plan, reprocess=reprocess, reprocess_all=reprocess_all, sample_count=sample_count,
-                       progress=progress)
+    summary = run_plan(
+        plan, reprocess=reprocess, reprocess_all=reprocess_all, sample_count=sample_count, progress=progress
+    )
     return EXIT_INVALID if summary.failed else EXIT_OK
 
 

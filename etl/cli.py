@@ -27,8 +27,12 @@ def _profile_overrides(p: argparse.ArgumentParser, run: bool = False) -> None:
     if run:
         g.add_argument("--workers", type=int, help="mapping worker processes (seed default 4)")
         g.add_argument("--batch-size", type=int, help="records per transaction (seed default 50)")
-        g.add_argument("--limit", type=int, help="only the first N source records in app_id order, before partitioning")
-        g.add_argument("--enable-pooling", action="store_true", default=None, help="pool database connections")
+        g.add_argument(
+            "--limit", type=int, help="only the first N source records in app_id order, before partitioning"
+        )
+        g.add_argument(
+            "--enable-pooling", action="store_true", default=None, help="pool database connections"
+        )
         g.add_argument("--min-pool-size", type=int, help="connections opened up front")
         g.add_argument("--max-pool-size", type=int, help="most connections at once")
 
@@ -44,17 +48,27 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("schema", help="print the JSON Schema of mapping or profile files")
     p.add_argument("kind", choices=["mapping", "profile"])
-    p.add_argument("--format", choices=["json", "markdown"], default="json",
-                   help="markdown: the key reference, as in the README")
+    p.add_argument(
+        "--format",
+        choices=["json", "markdown"],
+        default="json",
+        help="markdown: the key reference, as in the README",
+    )
 
     p = sub.add_parser("run", help="extract, map and load the profile's partition of the source")
     p.add_argument("profile")
     _profile_overrides(p, run=True)
     p.add_argument("--retry-failed", action="store_true", help="process records whose last attempt failed")
-    p.add_argument("--reprocess", nargs="+", type=int, metavar="ID", help="delete these records' rows and load again")
+    p.add_argument(
+        "--reprocess", nargs="+", type=int, metavar="ID", help="delete these records' rows and load again"
+    )
     p.add_argument("--reprocess-all", action="store_true", help="reprocess every record of the partition")
-    p.add_argument("--sample", type=int, metavar="N",
-                   help="first fill an empty source table with N generated documents (quick start)")
+    p.add_argument(
+        "--sample",
+        type=int,
+        metavar="N",
+        help="first fill an empty source table with N generated documents (quick start)",
+    )
     p.add_argument("--progress", choices=["auto", "bar", "log", "off"])
 
     p = sub.add_parser("status", help="progress per instance: done, failed, remaining, throughput")
@@ -83,7 +97,9 @@ def build_parser() -> argparse.ArgumentParser:
     _profile_overrides(p)
     p.add_argument("--count", type=int, required=True, metavar="N")
     p.add_argument("--seed", type=int, default=42, metavar="S")
-    p.add_argument("--start-id", type=int, default=None, metavar="ID", help="first app_id (default: after the last)")
+    p.add_argument(
+        "--start-id", type=int, default=None, metavar="ID", help="first app_id (default: after the last)"
+    )
 
     p = sub.add_parser("preview", help="rows every table gets from one XML file, and what no rule reads")
     p.add_argument("mapping")
@@ -97,8 +113,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-OVERRIDE_FLAGS = ("server", "database", "workers", "batch_size", "instance_id", "instance_count", "log_level",
-                  "limit", "enable_pooling", "min_pool_size", "max_pool_size")
+OVERRIDE_FLAGS = (
+    "server",
+    "database",
+    "workers",
+    "batch_size",
+    "instance_id",
+    "instance_count",
+    "log_level",
+    "limit",
+    "enable_pooling",
+    "min_pool_size",
+    "max_pool_size",
+)
 
 
 def overrides_of(args: argparse.Namespace) -> dict:
@@ -114,7 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    logging.basicConfig(level=getattr(args, "log_level", None) or "INFO", format="%(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=getattr(args, "log_level", None) or "INFO", format="%(message)s", stream=sys.stderr
+    )
     try:
         return api.dispatch(args.command, args, overrides_of(args))
     except EtlError as exc:

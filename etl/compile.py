@@ -37,7 +37,7 @@ def _order(mapping: MappingSpec, findings: list[Finding]) -> list[str]:
             return
         if state.get(name) == 1:
             spec = by_name[name]
-            cycle = " -> ".join([*trail[trail.index(name):], name])
+            cycle = " -> ".join([*trail[trail.index(name) :], name])
             findings.append(Finding(f"parent cycle: {cycle}", spec.location, f"tables.{name}.parent"))
             return
         state[name] = 1
@@ -52,7 +52,9 @@ def _order(mapping: MappingSpec, findings: list[Finding]) -> list[str]:
     return order
 
 
-def _table(mapping: MappingSpec, spec: TableSpec, parent: Table | None, findings: list[Finding]) -> Table | None:
+def _table(
+    mapping: MappingSpec, spec: TableSpec, parent: Table | None, findings: list[Finding]
+) -> Table | None:
     id_col = mapping.id_column
     if parent is None:
         inherited = [Column(id_col, TypeSpec("bigint"), nullable=False)]
@@ -67,12 +69,20 @@ def _table(mapping: MappingSpec, spec: TableSpec, parent: Table | None, findings
                 # The user declared the record-id column to choose its type: keep its place and type.
                 inherited[0] = Column(id_col, col.type, nullable=False)
                 continue
-            findings.append(Finding(f"column '{col.name}' clashes with the key column '{col.name}' this table "
-                                    f"inherits from {spec.parent or 'the record'}; rename it", col.location,
-                                    f"tables.{spec.name}.columns.{col.name}"))
+            findings.append(
+                Finding(
+                    f"column '{col.name}' clashes with the key column '{col.name}' this table "
+                    f"inherits from {spec.parent or 'the record'}; rename it",
+                    col.location,
+                    f"tables.{spec.name}.columns.{col.name}",
+                )
+            )
             continue
-        own.append(Column(col.name, col.type, nullable=not (col.required or col.source in ("id", "position")),
-                          spec=col))
+        own.append(
+            Column(
+                col.name, col.type, nullable=not (col.required or col.source in ("id", "position")), spec=col
+            )
+        )
     columns = (*inherited, *own)
     names = [c.name for c in columns]
     positions = [c.name for c in own if c.spec and c.spec.source == "position"]
@@ -80,20 +90,38 @@ def _table(mapping: MappingSpec, spec: TableSpec, parent: Table | None, findings
         key = tuple(spec.key)
         for k in key:
             if k not in names:
-                findings.append(Finding(f"key column '{k}' is not a column of table '{spec.name}' "
-                                        f"(columns: {', '.join(names)})", spec.location, f"tables.{spec.name}.key"))
+                findings.append(
+                    Finding(
+                        f"key column '{k}' is not a column of table '{spec.name}' "
+                        f"(columns: {', '.join(names)})",
+                        spec.location,
+                        f"tables.{spec.name}.key",
+                    )
+                )
     else:
         key = (*inherited_names, *positions)
         if spec.rows is not None and not positions:
-            findings.append(Finding(
-                f"table '{spec.name}' has rows but no column with source: position and no key, so its rows "
-                f"have no primary key; add e.g. `{spec.name}_seq: {{source: position}}`", spec.location,
-                f"tables.{spec.name}"))
+            findings.append(
+                Finding(
+                    f"table '{spec.name}' has rows but no column with source: position and no key, so its rows "
+                    f"have no primary key; add e.g. `{spec.name}_seq: {{source: position}}`",
+                    spec.location,
+                    f"tables.{spec.name}",
+                )
+            )
     key_cols = {c.name for c in columns if c.name in key}
     columns = tuple(Column(c.name, c.type, False, c.spec) if c.name in key_cols else c for c in columns)
     depth = 0 if parent is None else parent.depth + 1
-    return Table(name=spec.name, columns=columns, key=key, inherited=tuple(inherited_names), parent=spec.parent,
-                 rows=spec.rows, depth=depth, spec=spec)
+    return Table(
+        name=spec.name,
+        columns=columns,
+        key=key,
+        inherited=tuple(inherited_names),
+        parent=spec.parent,
+        rows=spec.rows,
+        depth=depth,
+        spec=spec,
+    )
 
 
 def compile_plan(profile: ProfileSpec) -> Plan:

@@ -22,12 +22,15 @@ class Pipeline:
 
         unknown = set(overrides) - set(FLAG_KEYS)
         if unknown:
-            raise TypeError(f"unknown keyword(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FLAG_KEYS)}")
+            raise TypeError(
+                f"unknown keyword(s) {', '.join(sorted(unknown))}; allowed: {', '.join(FLAG_KEYS)}"
+            )
         _check_partition(overrides)
         self.plan = compile_profile(profile, overrides)
 
-    def run(self, reprocess: list[int] | None = None, reprocess_all: bool = False,
-            progress: str = "off") -> Summary:
+    def run(
+        self, reprocess: list[int] | None = None, reprocess_all: bool = False, progress: str = "off"
+    ) -> Summary:
         from etl.engine.run import run_plan
 
         return run_plan(self.plan, reprocess=reprocess, reprocess_all=reprocess_all, progress=progress)
@@ -44,13 +47,29 @@ class ProductionProcessor(Pipeline):
     The profile defaults to $ETL_PROFILE, then configs/base.yaml; server and database override it.
     """
 
-    def __init__(self, server: str | None = None, database: str | None = None, workers: int = 4,
-                 batch_size: int = 50, instance_id: int = 0, instance_count: int = 1,
-                 profile: str | Path | None = None, **overrides: Any):
+    def __init__(
+        self,
+        server: str | None = None,
+        database: str | None = None,
+        workers: int = 4,
+        batch_size: int = 50,
+        instance_id: int = 0,
+        instance_count: int = 1,
+        profile: str | Path | None = None,
+        **overrides: Any,
+    ):
         _check_partition({"instance_id": instance_id, "instance_count": instance_count})
         profile = profile or os.environ.get("ETL_PROFILE") or "configs/base.yaml"
-        super().__init__(profile, server=server, database=database, workers=workers, batch_size=batch_size,
-                         instance_id=instance_id, instance_count=instance_count, **overrides)
+        super().__init__(
+            profile,
+            server=server,
+            database=database,
+            workers=workers,
+            batch_size=batch_size,
+            instance_id=instance_id,
+            instance_count=instance_count,
+            **overrides,
+        )
 
     def process(self, **kwargs: Any) -> Summary:
         return self.run(**kwargs)

@@ -44,7 +44,7 @@ class Table:
 
     @property
     def own_columns(self) -> tuple[Column, ...]:
-        return self.columns[len(self.inherited):]
+        return self.columns[len(self.inherited) :]
 
 
 @dataclass(frozen=True)
@@ -68,8 +68,11 @@ class Layout:
 def canonical(value: Any) -> Any:
     """A JSON-able form of specs without locations or file paths: the same mapping always hashes the same."""
     if is_dataclass(value):
-        return {f.name: canonical(getattr(value, f.name)) for f in fields(value)
-                if f.name not in ("location", "path")}
+        return {
+            f.name: canonical(getattr(value, f.name))
+            for f in fields(value)
+            if f.name not in ("location", "path")
+        }
     if isinstance(value, (list, tuple)):
         return [canonical(v) for v in value]
     if isinstance(value, dict):

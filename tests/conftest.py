@@ -73,8 +73,9 @@ def pg_schema(pg_dsn: str) -> Iterator[str]:
 ProfileFactory = Callable[..., Path]
 
 
-def _write_profile(path: Path, database: str, source_table: str, schema: str | None, extra: str = "",
-                   mapping: Path = MAPPING) -> Path:
+def _write_profile(
+    path: Path, database: str, source_table: str, schema: str | None, extra: str = "", mapping: Path = MAPPING
+) -> Path:
     target = f"target: {{schema: {schema}}}\n" if schema else ""
     path.write_text(
         f"database: {database}\n"
@@ -91,10 +92,14 @@ def _write_profile(path: Path, database: str, source_table: str, schema: str | N
 def pg_profile(tmp_path: Path, pg_schema: str) -> ProfileFactory:
     """Write a PostgreSQL profile whose source and target live in a fresh schema."""
 
-    def make(extra: str = "", connector: str = "psycopg", name: str = "pg.yaml", mapping: Path = MAPPING) -> Path:
+    def make(
+        extra: str = "", connector: str = "psycopg", name: str = "pg.yaml", mapping: Path = MAPPING
+    ) -> Path:
         if connector == "odbc":
-            db = ("{dialect: postgresql, connector: odbc, server: 127.0.0.1, port: 5432, database: test, "
-                  "user: root, driver: PostgreSQL Unicode, options: {UseServerSidePrepare: 0, Protocol: 7.4-1}}")
+            db = (
+                "{dialect: postgresql, connector: odbc, server: 127.0.0.1, port: 5432, database: test, "
+                "user: root, driver: PostgreSQL Unicode, options: {UseServerSidePrepare: 0, Protocol: 7.4-1}}"
+            )
         else:
             db = "{dialect: postgresql, server: 127.0.0.1, port: 5432, database: test, user: root}"
         return _write_profile(tmp_path / name, db, f"{pg_schema}.app_xml", pg_schema, extra, mapping)

@@ -77,8 +77,10 @@ def plain_values_encoder(table: Table) -> Encoder:
     convert = tuple(c.type.name in ("decimal", "date", "datetime", "time") for c in table.columns)
 
     def encode(rows: list[tuple]) -> list[tuple]:
-        return [tuple(_plain(v) if c and v is not None else v for c, v in zip(convert, row, strict=True))
-                for row in rows]
+        return [
+            tuple(_plain(v) if c and v is not None else v for c, v in zip(convert, row, strict=True))
+            for row in rows
+        ]
 
     return encode
 

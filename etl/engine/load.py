@@ -45,7 +45,9 @@ class Loader:
         try:
             return self._commit(batch.records, force, batch)
         except LoadError as exc:
-            log.debug("batch of %d rejected (%s); splitting", len(batch.records), short_repr(exc.message, 200))
+            log.debug(
+                "batch of %d rejected (%s); splitting", len(batch.records), short_repr(exc.message, 200)
+            )
         outcome = {m.app_id: m for m in batch.records}
         remapped = workers.map_records([d for d in batch.documents if outcome[d[0]].ok])
         by_id = {m.app_id: m for m in remapped}
@@ -72,8 +74,18 @@ class Loader:
         batch_id = uuid.uuid4().hex
         ctx = self.ctx
         log_rows = [
-            (r.app_id, "success" if r.ok else "failed", ctx.instance_id, ctx.session_id, batch_id,
-             r.error, self.plan.hash, r.started_at, r.finished_at, r.duration_ms)
+            (
+                r.app_id,
+                "success" if r.ok else "failed",
+                ctx.instance_id,
+                ctx.session_id,
+                batch_id,
+                r.error,
+                self.plan.hash,
+                r.started_at,
+                r.finished_at,
+                r.duration_ms,
+            )
             for r in records
         ]
         with self.conn.transaction():

@@ -53,8 +53,10 @@ class Progress:
         pct = f" ({100 * n / total:.0f}%)" if total else ""
         left = max(total - n, 0)
         eta = f", ETA {_duration(left / rate)}" if rate > 0 and total else ""
-        return (f"Progress: {n}/{total}{pct} records, {self.done.succeeded} ok, {self.done.failed} failed, "
-                f"{rate:.0f} rec/s{eta}")
+        return (
+            f"Progress: {n}/{total}{pct} records, {self.done.succeeded} ok, {self.done.failed} failed, "
+            f"{rate:.0f} rec/s{eta}"
+        )
 
     def _bar(self, now: float) -> None:
         n, total = self.done.processed, max(self.total, 1)
@@ -62,8 +64,10 @@ class Progress:
         filled = min(width, int(width * n / total))
         rate = self._rate(now)
         eta = _duration(max(self.total - n, 0) / rate) if rate > 0 else "--:--"
-        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {n}/{self.total} "
-                          f"{rate:.0f} rec/s ETA {eta} failed {self.done.failed}  ")
+        self.stream.write(
+            f"\r[{'#' * filled}{'.' * (width - filled)}] {n}/{self.total} "
+            f"{rate:.0f} rec/s ETA {eta} failed {self.done.failed}  "
+        )
         self.stream.flush()
 
     def finish(self) -> None:

@@ -66,8 +66,10 @@ def banner(plan: Plan, session_id: str) -> list[str]:
         f"  Processing Batch Size: {p.run.batch_size}",
     ]
     if p.partition.instance_count > 1:
-        lines.append(f"  Concurrent Instances: {p.partition.instance_id + 1}/{p.partition.instance_count} "
-                     "(partition-based)")
+        lines.append(
+            f"  Concurrent Instances: {p.partition.instance_id + 1}/{p.partition.instance_count} "
+            "(partition-based)"
+        )
     if p.pool.enabled:
         lines.append(f"  Connection Pooling: enabled (min={p.pool.min_size}, max={p.pool.max_size})")
     lines.append(f"  Session ID: {session_id}")
@@ -113,8 +115,13 @@ def _min_id() -> int:
     return -(2**63)
 
 
-def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool = False,
-             sample_count: int | None = None, progress: str | None = None) -> Summary:
+def run_plan(
+    plan: Plan,
+    reprocess: list[int] | None = None,
+    reprocess_all: bool = False,
+    sample_count: int | None = None,
+    progress: str | None = None,
+) -> Summary:
     """Run one instance over its partition; returns the summary (also logged)."""
     from etl.target import fill_sample, init_target
 
@@ -139,13 +146,19 @@ def run_plan(plan: Plan, reprocess: list[int] | None = None, reprocess_all: bool
         bound = dict(part)
         if p.run.limit is not None:
             bound["upper_bound"] = reader.query(plan.statements.limit_bound, {"limit": p.run.limit})[0][0]
-        log.info("Extracting XML records (limit=%s, last_app_id=0, exclude_failed=%s)", p.run.limit,
-                 p.run.exclude_failed)
+        log.info(
+            "Extracting XML records (limit=%s, last_app_id=0, exclude_failed=%s)",
+            p.run.limit,
+            p.run.exclude_failed,
+        )
         if p.partition.instance_count > 1:
             log.info("  Partition: app_id %% %d == %d", p.partition.instance_count, p.partition.instance_id)
         summary.pending = _pending(reader, plan, bound)
-        excluded = "excluding already processed and failed" if p.run.exclude_failed else \
-            "excluding already processed"
+        excluded = (
+            "excluding already processed and failed"
+            if p.run.exclude_failed
+            else "excluding already processed"
+        )
         log.info("Extracted %d XML records (%s)", summary.pending, excluded)
         bar = Progress(summary.pending, progress or p.run.progress)
         totals = BatchResult()
@@ -190,7 +203,9 @@ def _logged_ids(conn, plan: Plan, part: dict) -> list[int]:
     return [row[0] for row in conn.query(plan.statements.logged_ids, part)]
 
 
-def _reprocess(reader, loader: Loader, pool: MappingPool, plan: Plan, ids: list[int], summary: Summary) -> None:
+def _reprocess(
+    reader, loader: Loader, pool: MappingPool, plan: Plan, ids: list[int], summary: Summary
+) -> None:
     """Delete these records' rows and load them again, each batch in one transaction."""
     size = plan.profile.run.batch_size
     found: list[tuple] = []
@@ -200,7 +215,7 @@ def _reprocess(reader, loader: Loader, pool: MappingPool, plan: Plan, ids: list[
     if missing:
         log.warning("Reprocess: no source record for app_id %s", ", ".join(map(str, missing[:20])))
     log.info("Reprocessing %d record(s)", len(found))
-    batches = [found[i:i + size] for i in range(0, len(found), size)]
+    batches = [found[i : i + size] for i in range(0, len(found), size)]
     for mapped in pool.map(batches):
         result = loader.load(mapped, force=True)
         summary.succeeded += result.succeeded
@@ -214,8 +229,12 @@ def _fill_sample_if_empty(conn, plan: Plan, count: int, fill_sample) -> None:
     if first_last is None:
         log.info("Source table %s already has records: --sample skipped", plan.profile.source.table)
     else:
-        log.info("Filled source table %s with %d sample documents (app_id %s..%s)", plan.profile.source.table,
-                 count, *first_last)
+        log.info(
+            "Filled source table %s with %d sample documents (app_id %s..%s)",
+            plan.profile.source.table,
+            count,
+            *first_last,
+        )
 
 
 def summary_lines(s: Summary) -> list[str]:
@@ -229,8 +248,11 @@ def summary_lines(s: Summary) -> list[str]:
         f"  Throughput: {s.per_minute:.0f} apps/min ({s.per_second:.0f} records/s)",
     ]
     for app_id, reason in s.failures[:10]:
-        lines.append(f"  failed: {reason[:300]}" if reason.startswith("app_id=") else
-                     f"  failed: app_id={app_id}: {reason[:300]}")
+        lines.append(
+            f"  failed: {reason[:300]}"
+            if reason.startswith("app_id=")
+            else f"  failed: app_id={app_id}: {reason[:300]}"
+        )
     if len(s.failures) > 10:
         lines.append(f"  ... and {len(s.failures) - 10} more failures: etl failures PROFILE")
     return lines

@@ -23,9 +23,17 @@ def read_status(plan: Plan) -> dict[str, Any]:
             pass  # a status before the first run shows zeros, not an error
         instances: dict[Any, dict[str, Any]] = {}
         for instance_id, status, count, first, last, ms in conn.query(st.status):
-            row = instances.setdefault(instance_id, {"instance_id": instance_id, "success": 0, "failed": 0,
-                                                     "first_started": None, "last_activity": None,
-                                                     "busy_ms": 0})
+            row = instances.setdefault(
+                instance_id,
+                {
+                    "instance_id": instance_id,
+                    "success": 0,
+                    "failed": 0,
+                    "first_started": None,
+                    "last_activity": None,
+                    "busy_ms": 0,
+                },
+            )
             row[status] = row.get(status, 0) + int(count)
             row["first_started"] = _min(row["first_started"], first)
             row["last_activity"] = _max(row["last_activity"], last)
@@ -50,8 +58,11 @@ def read_status(plan: Plan) -> dict[str, Any]:
         "done": done,
         "remaining": max(total - done, 0),
         "last_activity": _max(None, *[r["last_activity"] for r in rows]),
-        "per_second": _rate(done, _min(None, *[r["first_started"] for r in rows]),
-                            _max(None, *[r["last_activity"] for r in rows])),
+        "per_second": _rate(
+            done,
+            _min(None, *[r["first_started"] for r in rows]),
+            _max(None, *[r["last_activity"] for r in rows]),
+        ),
     }
     this = next((r for r in rows if r["instance_id"] == p.partition.instance_id), None)
     partition = {
@@ -59,11 +70,19 @@ def read_status(plan: Plan) -> dict[str, Any]:
         "instance_count": count,
         "source_records": partition_total,
     }
-    partition["note"] = "remaining counts this profile's partition; other counts' records may be done elsewhere"
-    partition["remaining"] = max(partition_total - (this["done"] if this else 0), 0) if count > 1 else \
-        overall["remaining"]
-    return {"instances": rows, "overall": overall, "partition": partition, "top_failure_reasons": reasons,
-            "mapping_hash": plan.hash}
+    partition["note"] = (
+        "remaining counts this profile's partition; other counts' records may be done elsewhere"
+    )
+    partition["remaining"] = (
+        max(partition_total - (this["done"] if this else 0), 0) if count > 1 else overall["remaining"]
+    )
+    return {
+        "instances": rows,
+        "overall": overall,
+        "partition": partition,
+        "top_failure_reasons": reasons,
+        "mapping_hash": plan.hash,
+    }
 
 
 def _has_bound(profile, bound: dict) -> bool:
@@ -95,17 +114,23 @@ def format_status(report: dict[str, Any]) -> str:
     lines = [f"{'instance':>8}  {'done':>9}  {'success':>9}  {'failed':>8}  {'rec/s':>8}  last activity"]
     for r in report["instances"]:
         rate = f"{r['per_second']:.1f}" if r["per_second"] else "-"
-        lines.append(f"{r['instance_id'] if r['instance_id'] is not None else '-':>8}  {r['done']:>9}  "
-                     f"{r['success']:>9}  {r['failed']:>8}  {rate:>8}  {r['last_activity'] or '-'}")
+        lines.append(
+            f"{r['instance_id'] if r['instance_id'] is not None else '-':>8}  {r['done']:>9}  "
+            f"{r['success']:>9}  {r['failed']:>8}  {rate:>8}  {r['last_activity'] or '-'}"
+        )
     rate = f"{o['per_second']:.1f}" if o["per_second"] else "-"
-    lines.append(f"{'all':>8}  {o['done']:>9}  {o['success']:>9}  {o['failed']:>8}  {rate:>8}  "
-                 f"{o['last_activity'] or '-'}")
+    lines.append(
+        f"{'all':>8}  {o['done']:>9}  {o['success']:>9}  {o['failed']:>8}  {rate:>8}  "
+        f"{o['last_activity'] or '-'}"
+    )
     lines.append("")
     lines.append(f"Source records: {o['source_records']}, remaining: {o['remaining']}")
     part = report["partition"]
     if part["instance_count"] > 1:
-        lines.append(f"Partition app_id % {part['instance_count']} == {part['instance_id']}: "
-                     f"{part['source_records']} records, remaining {part['remaining']}")
+        lines.append(
+            f"Partition app_id % {part['instance_count']} == {part['instance_id']}: "
+            f"{part['source_records']} records, remaining {part['remaining']}"
+        )
     if report["top_failure_reasons"]:
         lines.append("Top failure reasons:")
         for reason, count in report["top_failure_reasons"]:

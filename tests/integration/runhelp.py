@@ -14,13 +14,24 @@ REPO = Path(__file__).resolve().parents[2]
 def etl(*args: str, env: dict | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     """Run `python -m etl ARGS` as a user would; output captured as text."""
     full_env = dict(os.environ, **(env or {}))
-    return subprocess.run([sys.executable, "-m", "etl", *args], capture_output=True, text=True, cwd=REPO,
-                          env=full_env, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "etl", *args],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=full_env,
+        timeout=timeout,
+    )
 
 
 def start(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "etl", *args], cwd=REPO, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "etl", *args],
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 TABLES = ("application", "applicant", "address", "employment", "income", "liability", "decision_reason")
@@ -34,8 +45,9 @@ def pg_checksums(dsn: str, schema: str) -> dict[str, tuple[int, str]]:
     with psycopg.connect(dsn) as conn:
         for t in TABLES:
             n, digest = conn.execute(
-                f'SELECT count(*), md5(coalesce(string_agg(md5(x::text), \'\' ORDER BY md5(x::text)), \'\')) '
-                f'FROM "{schema}"."{t}" x').fetchone()
+                f"SELECT count(*), md5(coalesce(string_agg(md5(x::text), '' ORDER BY md5(x::text)), '')) "
+                f'FROM "{schema}"."{t}" x'
+            ).fetchone()
             out[t] = (n, digest)
     return out
 
@@ -44,8 +56,9 @@ def pg_log(dsn: str, schema: str) -> list[tuple]:
     import psycopg
 
     with psycopg.connect(dsn) as conn:
-        return conn.execute(f'SELECT app_id, status, instance_id, attempts FROM "{schema}".processing_log '
-                            "ORDER BY app_id").fetchall()
+        return conn.execute(
+            f'SELECT app_id, status, instance_id, attempts FROM "{schema}".processing_log ORDER BY app_id'
+        ).fetchall()
 
 
 def sqlite_rows(path: Path, sql: str) -> list[tuple]:

@@ -55,8 +55,9 @@ def _assert_exactly_once(pg_dsn, pg_schema, reference):
 
 
 @pytest.mark.slow
-def test_kill_9_at_random_moments_then_rerun_equals_a_clean_run(loaded_source, pg_profile, pg_dsn, pg_schema,
-                                                                  tmp_path):
+def test_kill_9_at_random_moments_then_rerun_equals_a_clean_run(
+    loaded_source, pg_profile, pg_dsn, pg_schema, tmp_path
+):
     assert etl("init", str(loaded_source)).returncode == 0
     rng = random.Random(7)
     kills = 0
@@ -82,37 +83,50 @@ def test_kill_9_at_random_moments_then_rerun_equals_a_clean_run(loaded_source, p
 
 
 @pytest.mark.slow
-def test_three_concurrent_instances_process_each_record_once(loaded_source, pg_profile, pg_dsn, pg_schema,
-                                                               tmp_path):
-    procs = [start("run", str(loaded_source), "--instance-id", str(i), "--instance-count", "3", "--workers", "1")
-             for i in range(3)]
+def test_three_concurrent_instances_process_each_record_once(
+    loaded_source, pg_profile, pg_dsn, pg_schema, tmp_path
+):
+    procs = [
+        start("run", str(loaded_source), "--instance-id", str(i), "--instance-count", "3", "--workers", "1")
+        for i in range(3)
+    ]
     _finish(procs)
     log = pg_log(pg_dsn, pg_schema)
     assert all(instance == app_id % 3 for app_id, _, instance, _ in log)
     import psycopg
 
     with psycopg.connect(pg_dsn) as conn:  # the seed's verification query
-        per_instance = dict(conn.execute(f'SELECT instance_id, COUNT(*) FROM "{pg_schema}".processing_log '
-                                         "WHERE instance_id IS NOT NULL GROUP BY instance_id").fetchall())
+        per_instance = dict(
+            conn.execute(
+                f'SELECT instance_id, COUNT(*) FROM "{pg_schema}".processing_log '
+                "WHERE instance_id IS NOT NULL GROUP BY instance_id"
+            ).fetchall()
+        )
     assert per_instance == {0: 400, 1: 400, 2: 400}
     _assert_exactly_once(pg_dsn, pg_schema, _clean_run_checksums(pg_profile, pg_dsn, pg_schema, tmp_path))
 
 
 @pytest.mark.slow
-def test_two_processes_with_the_same_instance_id_load_each_record_once(loaded_source, pg_profile, pg_dsn,
-                                                                         pg_schema, tmp_path):
+def test_two_processes_with_the_same_instance_id_load_each_record_once(
+    loaded_source, pg_profile, pg_dsn, pg_schema, tmp_path
+):
     procs = [start("run", str(loaded_source), "--workers", "1", "--batch-size", "10") for _ in range(2)]
     _finish(procs)
     _assert_exactly_once(pg_dsn, pg_schema, _clean_run_checksums(pg_profile, pg_dsn, pg_schema, tmp_path))
 
 
 @pytest.mark.slow
-def test_different_instance_counts_over_the_same_tables_load_each_record_once(loaded_source, pg_profile, pg_dsn,
-                                                                               pg_schema, tmp_path):
+def test_different_instance_counts_over_the_same_tables_load_each_record_once(
+    loaded_source, pg_profile, pg_dsn, pg_schema, tmp_path
+):
     # Instance 0 of 2 and instances 0..2 of 3 run at the same time: their partitions overlap.
-    procs = [start("run", str(loaded_source), "--instance-id", "0", "--instance-count", "2", "--workers", "1")]
-    procs += [start("run", str(loaded_source), "--instance-id", str(i), "--instance-count", "3",
-                    "--workers", "1") for i in range(3)]
+    procs = [
+        start("run", str(loaded_source), "--instance-id", "0", "--instance-count", "2", "--workers", "1")
+    ]
+    procs += [
+        start("run", str(loaded_source), "--instance-id", str(i), "--instance-count", "3", "--workers", "1")
+        for i in range(3)
+    ]
     _finish(procs)
     _assert_exactly_once(pg_dsn, pg_schema, _clean_run_checksums(pg_profile, pg_dsn, pg_schema, tmp_path))
 
@@ -150,11 +164,13 @@ def test_text_with_copy_special_characters_round_trips(pg_profile, pg_dsn, pg_sc
     with psycopg.connect(pg_dsn, autocommit=True) as conn:
         xml = conn.execute(f'SELECT app_xml FROM "{pg_schema}".app_xml WHERE app_id = 1').fetchone()[0]
         head, sep, tail = xml.partition("<City>")
-        xml = head + sep + escaped + tail[tail.index("</City>"):]
+        xml = head + sep + escaped + tail[tail.index("</City>") :]
         conn.execute(f'UPDATE "{pg_schema}".app_xml SET app_xml = %s WHERE app_id = 1', (xml,))
     res = etl("run", str(profile))
     assert "Run complete:" in res.stderr, res.stderr
     with psycopg.connect(pg_dsn) as conn:
-        city = conn.execute(f'SELECT city FROM "{pg_schema}".address WHERE app_id = 1 '
-                            "ORDER BY applicant_seq, address_seq LIMIT 1").fetchone()[0]
+        city = conn.execute(
+            f'SELECT city FROM "{pg_schema}".address WHERE app_id = 1 '
+            "ORDER BY applicant_seq, address_seq LIMIT 1"
+        ).fetchone()[0]
     assert city == tricky.strip()

@@ -35,8 +35,13 @@ def test_quick_start_runs_then_finds_nothing_new(sqlite_profile):
 
 
 def _dump(db: Path) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in sqlite_rows(db, "SELECT name FROM sqlite_master WHERE type='table' "
-                                            "AND name NOT IN ('processing_log', 'app_xml')")]
+    tables = [
+        r[0]
+        for r in sqlite_rows(
+            db,
+            "SELECT name FROM sqlite_master WHERE type='table' AND name NOT IN ('processing_log', 'app_xml')",
+        )
+    ]
     return {t: sqlite_rows(db, f'SELECT * FROM "{t}" ORDER BY 1, 2, 3') for t in tables}
 
 
@@ -46,8 +51,10 @@ def test_worker_counts_give_identical_tables(sqlite_profile, tmp_path):
         folder = tmp_path / f"w{workers}"
         folder.mkdir()
         profile = folder / "p.yaml"
-        profile.write_text(sqlite_profile().read_text().replace(str(tmp_path / "etl.db"), str(folder / "etl.db"))
-                           + f"run: {{workers: {workers}, batch_size: 17}}\n")
+        profile.write_text(
+            sqlite_profile().read_text().replace(str(tmp_path / "etl.db"), str(folder / "etl.db"))
+            + f"run: {{workers: {workers}, batch_size: 17}}\n"
+        )
         assert etl("sample", str(profile), "--count", "60", "--start-id", "1").returncode == 0
         summary = run_plan(compile_profile(profile), progress="off")
         assert summary.processed == 60
@@ -96,8 +103,10 @@ def test_a_record_the_database_rejects_fails_alone(sqlite_profile, tmp_path):
     assert etl("init", str(profile)).returncode == 0
     with sqlite3.connect(_db(profile)) as conn:
         # A trigger the mapping knows nothing about rejects one record's application row.
-        conn.execute("CREATE TRIGGER reject_7 BEFORE INSERT ON application WHEN NEW.app_id = 7 "
-                     "BEGIN SELECT RAISE(ABORT, 'app 7 is embargoed'); END")
+        conn.execute(
+            "CREATE TRIGGER reject_7 BEFORE INSERT ON application WHEN NEW.app_id = 7 "
+            "BEGIN SELECT RAISE(ABORT, 'app 7 is embargoed'); END"
+        )
     res = etl("run", str(profile))
     log = dict(sqlite_rows(_db(profile), "SELECT app_id, status FROM processing_log"))
     assert len(log) == 40
@@ -118,10 +127,12 @@ def test_reprocess_replaces_a_records_rows(sqlite_profile):
     with sqlite3.connect(_db(profile)) as conn:
         xml = conn.execute("SELECT app_xml FROM app_xml WHERE app_id = ?", (good,)).fetchone()[0]
         # One more liability in the source document: reprocessing must show exactly one more row.
-        extra = "<Liability type=\"OTHER\"><Creditor>X</Creditor><Balance>1.00</Balance></Liability>"
+        extra = '<Liability type="OTHER"><Creditor>X</Creditor><Balance>1.00</Balance></Liability>'
         xml = xml.replace("</Liabilities>", extra + "</Liabilities>")
         if "</Liabilities>" not in xml:
-            xml = xml.replace("</CreditApplication>", f"<Liabilities>{extra}</Liabilities></CreditApplication>")
+            xml = xml.replace(
+                "</CreditApplication>", f"<Liabilities>{extra}</Liabilities></CreditApplication>"
+            )
         conn.execute("UPDATE app_xml SET app_xml = ? WHERE app_id = ?", (xml, good))
     res = etl("run", str(profile), "--reprocess", str(good))
     assert "Reprocessing 1 record(s)" in res.stderr, res.stderr

@@ -16,12 +16,25 @@ def _table(*types: str) -> Table:
 
 
 def test_copy_text_escapes_and_formats_every_type():
-    table = _table("bigint", "nvarchar(20)", "decimal(8,2)", "bool", "date", "datetime", "time", "float", "text")
-    row = (7, "a\tb\nc\\d\re", Decimal("12.50"), False, dt.date(2025, 3, 14), dt.datetime(2025, 3, 14, 9, 5, 1),
-           dt.time(23, 59), 0.1, None)
+    table = _table(
+        "bigint", "nvarchar(20)", "decimal(8,2)", "bool", "date", "datetime", "time", "float", "text"
+    )
+    row = (
+        7,
+        "a\tb\nc\\d\re",
+        Decimal("12.50"),
+        False,
+        dt.date(2025, 3, 14),
+        dt.datetime(2025, 3, 14, 9, 5, 1),
+        dt.time(23, 59),
+        0.1,
+        None,
+    )
     out = copy_text_encoder(table)([row, (8, *([None] * 8))]).decode()
-    assert out == ("7\ta\\tb\\nc\\\\d\\re\t12.50\tf\t2025-03-14\t2025-03-14 09:05:01\t23:59:00\t0.1\t\\N\n"
-                   "8\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n")
+    assert out == (
+        "7\ta\\tb\\nc\\\\d\\re\t12.50\tf\t2025-03-14\t2025-03-14 09:05:01\t23:59:00\t0.1\t\\N\n"
+        "8\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\t\\N\n"
+    )
 
 
 def test_copy_text_keeps_non_ascii_text():
@@ -31,6 +44,7 @@ def test_copy_text_keeps_non_ascii_text():
 
 def test_plain_values_turn_decimals_and_dates_into_text():
     table = _table("bigint", "decimal(8,2)", "date", "datetime", "bool", "varchar(5)")
-    rows = plain_values_encoder(table)([(1, Decimal("1.10"), dt.date(2024, 2, 29), dt.datetime(2024, 1, 1, 0, 0),
-                                         True, None)])
+    rows = plain_values_encoder(table)(
+        [(1, Decimal("1.10"), dt.date(2024, 2, 29), dt.datetime(2024, 1, 1, 0, 0), True, None)]
+    )
     assert rows == [(1, "1.10", "2024-02-29", "2024-01-01 00:00:00", True, None)]

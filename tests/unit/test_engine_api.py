@@ -19,15 +19,23 @@ SEED_MESSAGE = "Invalid instance configuration: instance_id=3 must be < instance
 
 def test_production_processor_raises_the_seeds_value_error():
     with pytest.raises(ValueError) as info:
-        ProductionProcessor(server="localhost\\SQLEXPRESS", database="XmlConversionDB", workers=4, batch_size=50,
-                            instance_id=3, instance_count=3)
+        ProductionProcessor(
+            server="localhost\\SQLEXPRESS",
+            database="XmlConversionDB",
+            workers=4,
+            batch_size=50,
+            instance_id=3,
+            instance_count=3,
+        )
     assert str(info.value) == SEED_MESSAGE
 
 
 def test_pipeline_with_one_side_of_the_partition_checks_it_against_the_profile():
     with pytest.raises(ValueError) as info:
         Pipeline(REPO / "configs" / "instance2.yaml", instance_id=5)
-    assert "Invalid instance configuration: instance_id=5 must be < instance_count=3 and >= 0" in str(info.value)
+    assert "Invalid instance configuration: instance_id=5 must be < instance_count=3 and >= 0" in str(
+        info.value
+    )
 
 
 def test_pipeline_rejects_unknown_keywords():
@@ -37,8 +45,9 @@ def test_pipeline_rejects_unknown_keywords():
 
 def test_banner_has_the_seeds_lines_and_no_password(monkeypatch):
     monkeypatch.setenv("ETL_PG_PASSWORD", "s3cr3t-pw")
-    plan = Pipeline(REPO / "configs" / "postgres.yaml", instance_id=0, instance_count=3, workers=4,
-                    batch_size=50).plan
+    plan = Pipeline(
+        REPO / "configs" / "postgres.yaml", instance_id=0, instance_count=3, workers=4, batch_size=50
+    ).plan
     lines = banner(plan, "20250101_143022")
     assert lines[0] == "ProductionProcessor initialized:"
     assert "  Server: 127.0.0.1" in lines
@@ -57,8 +66,17 @@ def test_session_id_has_the_seeds_shape():
 
 
 def test_summary_lines():
-    s = Summary("20250101_143022", 0, 1, pending=10, succeeded=8, failed=1, skipped=1, seconds=2.0,
-                failures=[(7, "app_id=7 applicant[1].date_of_birth: '1985-13-40' is not a date at DOB")])
+    s = Summary(
+        "20250101_143022",
+        0,
+        1,
+        pending=10,
+        succeeded=8,
+        failed=1,
+        skipped=1,
+        seconds=2.0,
+        failures=[(7, "app_id=7 applicant[1].date_of_birth: '1985-13-40' is not a date at DOB")],
+    )
     text = "\n".join(summary_lines(s))
     assert "Processed: 10" in text and "Succeeded: 8" in text and "Failed: 1" in text
     assert "300 apps/min" in text
@@ -82,11 +100,14 @@ def test_progress_bar_mode_draws_on_the_stream():
     assert "5/10" in out.getvalue() and "rec/s" in out.getvalue()
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("DRIVER={ODBC Driver 18 for SQL Server};SERVER=x;UID=u;PWD=hunter2", "PWD=***"),
-    ("postgresql://bob:hunter2@db/app", "postgresql://bob:***@db/app"),
-    ("host=db password=hunter2 user=bob", "password=***"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("DRIVER={ODBC Driver 18 for SQL Server};SERVER=x;UID=u;PWD=hunter2", "PWD=***"),
+        ("postgresql://bob:hunter2@db/app", "postgresql://bob:***@db/app"),
+        ("host=db password=hunter2 user=bob", "password=***"),
+    ],
+)
 def test_mask_hides_passwords(text, expected):
     out = mask(text)
     assert "hunter2" not in out and expected in out
