@@ -34,6 +34,7 @@ class Summary:
     skipped: int = 0
     seconds: float = 0.0
     failures: list[tuple[int, str]] = field(default_factory=list)
+    profile: str = "PROFILE"
 
     @property
     def processed(self) -> int:
@@ -127,7 +128,7 @@ def run_plan(
 
     p = plan.profile
     session_id = new_session_id()
-    summary = Summary(session_id, p.partition.instance_id, p.partition.instance_count)
+    summary = Summary(session_id, p.partition.instance_id, p.partition.instance_count, profile=str(p.path))
     for line in banner(plan, session_id):
         log.info("%s", line)
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
@@ -254,5 +255,5 @@ def summary_lines(s: Summary) -> list[str]:
             else f"  failed: app_id={app_id}: {reason[:300]}"
         )
     if len(s.failures) > 10:
-        lines.append(f"  ... and {len(s.failures) - 10} more failures: etl failures PROFILE")
+        lines.append(f"  ... and {len(s.failures) - 10} more: etl failures {s.profile}")
     return lines

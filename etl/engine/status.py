@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+from collections import Counter
 from datetime import datetime
 from typing import Any
 
@@ -45,7 +47,7 @@ def read_status(plan: Plan) -> dict[str, Any]:
         count = p.partition.instance_count
         mine = dict(bound, instance_id=p.partition.instance_id, instance_count=count)
         partition_total = int(conn.query(st.source_total, mine)[0][0]) if _has_bound(p, mine) else 0
-        reasons = [(str(r[0]), int(r[1])) for r in conn.query(st.top_reasons)]
+        reasons = top_reasons(conn.query(st.top_reasons))
     rows = sorted(instances.values(), key=lambda r: (r["instance_id"] is None, r["instance_id"]))
     for row in rows:
         row["done"] = row["success"] + row["failed"]
@@ -83,6 +85,30 @@ def read_status(plan: Plan) -> dict[str, Any]:
         "top_failure_reasons": reasons,
         "mapping_hash": plan.hash,
     }
+
+
+_APP_ID = re.compile(r"^app_id=-?\d+:? ")
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
+_INDEX = re.compile(r"\[\d+\]")
+_COUNT = re.compile(r"\b\d+ (characters|elements|digits|nodes)\b")
+
+
+def reason_kind(error: str) -> str:
+    """A failure reason without what varies per record (app_id, values, positions, counts), so that
+    `app_id=7 applicant[2].dob: '1985-13-40' is not a date` and its siblings count as one reason."""
+    first = error.split("; ")[0]
+    text = _APP_ID.sub("", first)
+    text = _QUOTED.sub("…", text)
+    text = _INDEX.sub("[*]", text)
+    return _COUNT.sub(lambda m: f"N {m.group(1)}", text)
+
+
+def top_reasons(rows: list[tuple], limit: int = 5) -> list[tuple[str, int]]:
+    """The most frequent kinds of failure, from (error, count) rows."""
+    counts: Counter[str] = Counter()
+    for error, count in rows:
+        counts[reason_kind(str(error))] += int(count)
+    return counts.most_common(limit)
 
 
 def _has_bound(profile, bound: dict) -> bool:

@@ -111,3 +111,20 @@ def test_progress_bar_mode_draws_on_the_stream():
 def test_mask_hides_passwords(text, expected):
     out = mask(text)
     assert "hunter2" not in out and expected in out
+
+
+def test_failure_reasons_fold_what_varies_per_record():
+    from etl.engine.status import top_reasons
+
+    rows = [
+        ("app_id=7 applicant[2].date_of_birth: '1985-13-40' is not a date (ISO 8601) at DOB", 1),
+        ("app_id=9 applicant[1].date_of_birth: '1990-02-31' is not a date (ISO 8601) at DOB", 1),
+        (
+            'app_id=18 applicant[1].last_name: "Smith-Silva" is 57 characters, longer than nvarchar(50) at LastName',
+            1,
+        ),
+    ]
+    assert top_reasons(rows) == [
+        ("applicant[*].date_of_birth: … is not a date (ISO 8601) at DOB", 2),
+        ("applicant[*].last_name: … is N characters, longer than nvarchar(50) at LastName", 1),
+    ]

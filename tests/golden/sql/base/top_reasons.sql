@@ -1,4 +1,4 @@
-SELECT TOP (5) [error], COUNT(*) AS [n]
+SELECT TOP (1000) [error], COUNT(*) AS [n]
 FROM [sandbox].[processing_log]
 WHERE [status] = 'failed'
 GROUP BY [error]

@@ -3,4 +3,4 @@ FROM "sandbox"."processing_log"
 WHERE "status" = 'failed'
 GROUP BY "error"
 ORDER BY COUNT(*) DESC, "error"
-LIMIT 5
+LIMIT 1000
