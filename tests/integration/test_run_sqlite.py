@@ -156,3 +156,28 @@ def test_status_reports_done_failed_remaining(sqlite_profile):
     assert report["overall"]["success"] + report["overall"]["failed"] == 60
     text = etl("status", str(profile)).stdout
     assert "all" in text and "remaining" in text
+
+
+def test_reprocess_all_reloads_every_logged_record_once(sqlite_profile):
+    profile = sqlite_profile("run: {workers: 1, batch_size: 8}\n")
+    etl("sample", str(profile), "--count", "30", "--start-id", "1")
+    etl("run", str(profile), "--limit", "20")
+    before = _dump(_db(profile))
+    res = etl("run", str(profile), "--reprocess-all")
+    assert "Reprocessing 20 record(s)" in res.stderr, res.stderr
+    log = sqlite_rows(_db(profile), "SELECT app_id, attempts FROM processing_log ORDER BY app_id")
+    assert [a for _, a in log[:20]] == [2] * 20  # reloaded
+    assert [a for _, a in log[20:]] == [1] * 10  # then the rest of the partition, once
+    after = _dump(_db(profile))
+    apps = {t: [r for r in rows if r[0] <= 20] for t, rows in after.items()}
+    assert apps == before
+
+
+def test_pooled_connections_load_the_same(sqlite_profile):
+    profile = sqlite_profile(
+        "run: {workers: 1, batch_size: 25}\npool: {enabled: true, min_size: 2, max_size: 4}\n"
+    )
+    etl("sample", str(profile), "--count", "50", "--start-id", "1")
+    res = etl("run", str(profile), "--enable-pooling", "--min-pool-size", "2", "--max-pool-size", "3")
+    assert "Connection Pooling: enabled (min=2, max=3)" in res.stderr
+    assert sqlite_rows(_db(profile), "SELECT count(*) FROM processing_log")[0][0] == 50
