@@ -83,6 +83,7 @@ def validate_findings(paths: Iterable[Path]) -> list[Finding]:
     from etl.compile import compile_plan, layout
     from etl.config.load import file_environ, kind_of, load_mapping, load_profile, validate_file
     from etl.config.yaml_loader import load_yaml
+    from etl.mapping import Mapper
 
     # Files as written: ETL_INSTANCE_ID and friends are run-time overrides, not part of a file.
     environ = file_environ(os.environ)
@@ -95,11 +96,11 @@ def validate_findings(paths: Iterable[Path]) -> list[Finding]:
         findings.extend(file_findings)
         if any(f.severity == "error" for f in file_findings):
             continue
-        try:  # the structural checks of compile: parents, keys, inherited columns
+        try:  # the structural checks of compile: parents, keys, inherited columns; defaults and constants
             if kind_of(load_yaml(path, environ).data) == "mapping":
-                layout(load_mapping(path, environ))
+                Mapper(layout(load_mapping(path, environ)))
             else:
-                compile_plan(load_profile(path, environ=environ))
+                Mapper(compile_plan(load_profile(path, environ=environ)).layout)
         except EtlError as exc:  # a template or dialect problem must not hide the other files' findings
             found = exc.findings or [Finding(exc.message, Location(str(path)))]
             findings.extend(f for f in found if f not in findings)

@@ -76,6 +76,11 @@ CASES: dict[str, tuple[str, str]] = {
         "`applicant_seq: {source: position}`",
         "applicant:",
     ),
+    "bad_default.yaml": (
+        f"{B}/bad_default.yaml:7:7: error: columns.term_months.default: default 'twelve' is not an integer "
+        "(smallint)",
+        "term_months",
+    ),
     "missing_parent.yaml": (
         f"{B}/missing_parent.yaml:10:13: error: tables.address.parent: parent table 'applicants' is not defined "
         "(tables: applicant, address)",
