@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import statistics
 import subprocess
@@ -81,6 +82,7 @@ def targets(todo, rss: dict[int, float]) -> list[str]:
 
 def render(args, todo, rss: dict[int, float], profile: list[str] | None, seconds: float) -> str:
     m = machine()
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
     cmd = "python bench/run.py " + " ".join(sys.argv[1:])
     lines = [
         "# Benchmark results",
@@ -89,7 +91,8 @@ def render(args, todo, rss: dict[int, float], profile: list[str] | None, seconds
         f"({args.rounds} round(s), interleaved, every approach into a fresh target each round).",
         "",
         f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory']} memory, PostgreSQL {m['postgresql']} on the same "
-        f"machine, Python {m['python']}, lxml {m['lxml']}, {m['os']}.",
+        f"machine, Python {m['python']}, lxml {m['lxml']}, {m['os']}. Load average when the report was written "
+        f"(1/5/15 min): {load}; above ~0.5 means other work shared the cores during the run.",
         "",
         f"Corpus: {args.n:,} `etl sample` documents (seed {args.seed}); etl run with --batch-size "
         f"{args.batch_size}.",
