@@ -14,6 +14,7 @@ XPath rules keep the generic path.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from decimal import Context, Decimal, Inexact, InvalidOperation
 from typing import Any
@@ -100,10 +101,20 @@ class _Writer:
             # Same checks as etl.convert: plain notation; Inexact/InvalidOperation trap rounding and overflow.
             p, s = spec.type.precision or 18, spec.type.scale or 0
             ctx = Context(prec=p, traps=[Inexact, InvalidOperation])
-            self.emit(2, f"if {self.bind(_DEC_RE.fullmatch)}({out}) is None:")
-            self.emit(3, "raise Slow")
+            dec = self.bind(Decimal)
+            depth = 2
+            if p > s:
+                # Plain notation with exactly `s` decimals and at most p - s integer digits is already what
+                # the quantize below returns (same digits, same exponent): Decimal(text) alone, ~3x cheaper.
+                canonical = rf"[+-]?[0-9]{{1,{p - s}}}" + (rf"\.[0-9]{{{s}}}" if s else "")
+                self.emit(2, f"if {self.bind(re.compile(canonical).fullmatch)}({out}) is not None:")
+                self.emit(3, f"{out} = {dec}({out})")
+                self.emit(2, "else:")
+                depth = 3
+            self.emit(depth, f"if {self.bind(_DEC_RE.fullmatch)}({out}) is None:")
+            self.emit(depth + 1, "raise Slow")
             quantum = self.bind(Decimal(1).scaleb(-s))
-            self.emit(2, f"{out} = {self.bind(Decimal)}({out}).quantize({quantum}, context={self.bind(ctx)})")
+            self.emit(depth, f"{out} = {dec}({out}).quantize({quantum}, context={self.bind(ctx)})")
         elif kind == "bool":
             self.emit(2, f"{out} = {self.bind(BOOLS)}.get({out}.lower())")
             self.emit(2, f"if {out} is None:")
