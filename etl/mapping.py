@@ -60,6 +60,7 @@ class _CompiledTable:
         self.has_rows = table.rows is not None
         self.rows_steps: tuple[str, ...] | None = None
         self.rows_xpath: etree.XPath | None = None
+        self.rows_elements = False
         self.risky = False
         if table.rows is not None:
             simple = simple_path(table.rows, ns)
@@ -68,6 +69,8 @@ class _CompiledTable:
             else:
                 self.rows_xpath = etree.XPath(table.rows, namespaces=ns, smart_strings=False)
                 self.risky = reads_string_values(table.rows)
+                # A path of element steps selects elements only: no per-row type check needed.
+                self.rows_elements = bool(simple and simple[1] == "element")
         if table.parent:
             parent = layout.table(table.parent)
             names = parent.column_names
@@ -171,6 +174,8 @@ class _CompiledTable:
         if self.rows_xpath is None:
             return [elem]
         found = self.rows_xpath(elem)
+        if self.rows_elements:
+            return found
         if not isinstance(found, list) or not all(isinstance(x, etree._Element) for x in found):
             raise ValueProblem("the rows XPath must select elements")
         return found
