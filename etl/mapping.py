@@ -17,7 +17,7 @@ from lxml import etree
 
 from etl.convert import ValueProblem, converter
 from etl.errors import DataError
-from etl.mapping_codegen import Slow, generate
+from etl.mapping_codegen import Slow, generate, generate_tree
 from etl.mapping_rules import (
     COALESCE,
     CONST,
@@ -78,6 +78,9 @@ class _CompiledTable:
         else:
             self.inherit = ()
         self.children: list[_CompiledTable] = []
+        self.up: _CompiledTable | None = None
+        self.tree: Any = None
+        self._fast_rows: Any = None
         self.dispatch: dict[str, Node] = {}
         self.row_attrs: list[tuple[str, int]] = []
         self.self_probes: list[int] = []
@@ -160,6 +163,26 @@ class _CompiledTable:
             self.key_of = lambda row: (row[only],)
         else:
             self.key_of = itemgetter(*self.inherit) if self.inherit else None
+
+    @property
+    def fast_rows(self) -> Any:
+        """The generated rows function, None for the generic path (tests set None to compare the two)."""
+        return self._fast_rows
+
+    @fast_rows.setter
+    def fast_rows(self, value: Any) -> None:
+        self._fast_rows = value
+        table: _CompiledTable | None = self
+        while table is not None:  # a tree function inlines the rows functions of every table below it
+            table.tree = None
+            table = table.up
+
+    def build_trees(self) -> None:
+        """Tree functions bottom-up: a table's needs those of its children."""
+        for child in self.children:
+            child.build_trees()
+        self.tree = generate_tree(self, _string_value, XSI_NIL, NIL_TRUE)
+        self.subtree: tuple[str, ...] = (self.name, *(n for c in self.children for n in c.subtree))
 
     def select(self, elem: etree._Element) -> list[etree._Element]:
         """The row elements of this table under its parent's row element (or the root)."""
@@ -343,7 +366,10 @@ class Mapper:
             t.freeze()
             if t.parent is not None:
                 self.tables[t.parent].children.append(t)
+                t.up = self.tables[t.parent]
         self.top = [t for t in self.tables if t.parent is None]
+        for t in self.top:
+            t.build_trees()
         self.names = tuple(t.name for t in self.tables)
         # Without blank text the parse is ~15% faster; only XPath that computes string values inside the
         # expression could see the difference, so such mappings always parse exactly.
@@ -387,6 +413,14 @@ class Mapper:
         errors: list[DataError] = []
         key = (app_id,)
         for table in self.top:
+            tree = table.tree
+            if tree is not None:
+                try:
+                    tree(table.select(root), app_id, key, exact, nil, rows)
+                    continue
+                except (Slow, ValueError, ArithmeticError, etree.XPathError):
+                    for name in table.subtree:  # a top table's rows are its tree's alone: start over
+                        rows[name].clear()
             self._rows(table, root, key, app_id, exact, nil, rows, errors)
             if len(errors) >= MAX_ERRORS:
                 break

@@ -34,6 +34,20 @@ def generate(table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[
     return gen.build()
 
 
+def generate_tree(
+    table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]
+) -> Callable | None:
+    """rows(elements, app_id, key, exact, nil, sink): the table's rows and, row by row, those of every
+    table below it, appended to sink[name]. One call per document instead of one per parent row and table,
+    each with its select and key tuple; None unless every table below has a generated rows function and
+    selects elements by a path of element steps (their tree functions must exist already)."""
+    if table.fast_rows is None or (table.has_rows and table.rows_steps is None and not table.rows_elements):
+        return None
+    if any(c.tree is None for c in table.children):
+        return None
+    return _Writer(table, string_value, nil_attr, nil_true).build(table.children)
+
+
 class _Writer:
     def __init__(self, table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]) -> None:
         self.table = table
@@ -50,7 +64,8 @@ class _Writer:
         self.env[name] = value
         return name
 
-    def build(self) -> Callable:
+    def build(self, children: list | None = None) -> Callable:
+        """The rows function; with `children`, the tree function that also maps their rows (see generate_tree)."""
         t = self.table
         probes = len(t.first)
         if probes:
@@ -68,18 +83,37 @@ class _Writer:
         names = []
         for i, rule in enumerate(t.rules):
             names.append(self.column(i, rule))
-        self.emit(1, f"append(key + ({', '.join(names)},))")
-        # All rows of one parent in one call: a Python call per row costs as much as a column.
-        head = [
-            "def rows(elements, app_id, key, exact, nil):",
-            "    out = []",
-            "    append = out.append",
-            "    for pos, elem in enumerate(elements, 1):",
-        ]
-        source = "\n".join([*head, *("    " + line for line in self.lines), "    return out"])
+        row = f"key + ({', '.join(names)},)"
+        if children is None:
+            self.emit(1, f"append({row})")
+            # All rows of one parent in one call: a Python call per row costs as much as a column.
+            head = ["def rows(elements, app_id, key, exact, nil):", "    out = []"]
+            tail = ["    return out"]
+        else:
+            self.emit(1, f"row = {row}")
+            self.emit(1, "append(row)")
+            for child in children:
+                self.child(child)
+            head = ["def rows(elements, app_id, key, exact, nil, sink):", f"    out = sink[{t.name!r}]"]
+            tail = []
+        head += ["    append = out.append", "    for pos, elem in enumerate(elements, 1):"]
+        source = "\n".join([*head, *("    " + line for line in self.lines), *tail])
         code = compile(source, f"<etl rows function for table {t.name}>", "exec")
         exec(code, self.env)
         return self.env["rows"]
+
+    def child(self, child: Any) -> None:
+        """A child table's rows under this row element, mapped by its own tree function."""
+        key = ", ".join(f"row[{i}]" for i in child.inherit) + ","
+        if child.rows_steps is not None and len(child.rows_steps) == 1:
+            select = f"list(elem.iterchildren({child.rows_steps[0]!r}))"
+        elif child.rows_xpath is not None:
+            select = f"{self.bind(child.rows_xpath)}(elem)"
+        else:
+            select = "[elem]"
+        self.emit(1, f"sub = {select}")
+        self.emit(1, "if sub:")
+        self.emit(2, f"{self.bind(child.tree)}(sub, app_id, ({key}), exact, nil, sink)")
 
     def value(self, target: str, elem: str, depth: int) -> None:
         """target = the element's text (its string value when it has children), '' (NULL) for xsi:nil."""
