@@ -8,7 +8,8 @@ The generated function returns the row tuples of one parent's row elements, or r
 ValueError/ArithmeticError) whenever anything is not the plain case: a rule matched several nodes, a value
 fails its type, a required value is missing. The caller then maps those rows again on the generic path,
 which reports every problem. Tables with general
-XPath rules keep the generic path.
+XPath rules keep the generic path. generate_tree() writes a second variant that also maps the tables below
+(one call per top table and document); on failure the Mapper clears what it appended and goes per table.
 """
 
 from __future__ import annotations
