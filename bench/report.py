@@ -129,6 +129,8 @@ def write(text: str) -> None:
     RESULTS.write_text(f"{text}\n{NOTES_MARK}{notes or chr(10)}")
 
 
+# Entry points every sample of the etl process passes through: they say nothing about where time goes.
+_WRAPPERS = {"<module>", "main", "dispatch", "run", "run_plan"}
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>[^:()]+)(?::\d+)?\)$")
 
 
@@ -208,7 +210,7 @@ def summarise(raw: Path, top: int = 14) -> list[str]:
         if frames:
             leaf[frames[-1]] += k
         for f in set(frames):
-            if "(etl/" in f:
+            if "(etl/" in f and f.split(" ")[0] not in _WRAPPERS:
                 inclusive[f] += k
     if not total:
         return ["py-spy recorded no samples"]
