@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from etl import __version__, api
 from etl.errors import EXIT_BUG, EXIT_USAGE, EtlError
+from etl.logcontext import ContextFilter
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,15 +136,21 @@ def overrides_of(args: argparse.Namespace) -> dict:
     return out
 
 
+def _setup_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(ContextFilter())
+    fmt = "%(asctime)s %(levelname)s %(context)s%(message)s"
+    handler.setFormatter(logging.Formatter(fmt, "%Y-%m-%d %H:%M:%S"))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
-    logging.basicConfig(
-        level=getattr(args, "log_level", None) or "INFO", format="%(message)s", stream=sys.stderr
-    )
+    _setup_logging(getattr(args, "log_level", None) or "INFO")
     try:
         return api.dispatch(args.command, args, overrides_of(args))
     except EtlError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
+from etl.errors import RunStateError
 from etl.sample import documents
 
 SAMPLE_BATCH = 500  # documents per insert transaction
@@ -21,6 +22,18 @@ def table_exists(conn: Any, plan: Any, schema: str | None, name: str) -> bool:
         schema = None
     rows = conn.query(plan.statements.table_exists, {"schema_name": schema, "table_name": name})
     return bool(rows and rows[0][0])
+
+
+def check_source(conn: Any, plan: Any) -> None:
+    """RunStateError, saying how to fix it, when the profile's source table does not exist."""
+    profile = plan.profile
+    schema, name = _split(profile.source.table)
+    if not table_exists(conn, plan, schema, name):
+        raise RunStateError(
+            f"source table {profile.source.table} not found in database {profile.database.database!r}: "
+            f"check source.table in {profile.path}, or fill it with generated documents: "
+            f"etl sample {profile.path} --count 1000"
+        )
 
 
 def init_target(conn: Any, plan: Any, drop: bool = False) -> list[str]:

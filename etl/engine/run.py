@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -15,6 +17,7 @@ from etl.engine.progress import Progress
 from etl.engine.records import BatchResult
 from etl.engine.workers import MappingPool
 from etl.errors import LoadError
+from etl.logcontext import set_context
 from etl.masking import mask
 from etl.plan import Plan
 
@@ -78,6 +81,24 @@ def banner(plan: Plan, session_id: str) -> list[str]:
 
 
 @contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM (a pod being stopped, `kill`) ends the run like Ctrl-C: the open batch rolls back, workers
+    stop, and a rerun picks up from processing_log."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
 def _connections(plan: Plan) -> Iterator[tuple]:
     """A reading and a writing connection, from a pool when the profile asks for one.
 
@@ -124,20 +145,26 @@ def run_plan(
     progress: str | None = None,
 ) -> Summary:
     """Run one instance over its partition; returns the summary (also logged)."""
-    from etl.target import fill_sample, init_target
+    from etl.target import check_source, fill_sample, init_target
 
     p = plan.profile
     session_id = new_session_id()
     summary = Summary(session_id, p.partition.instance_id, p.partition.instance_count, profile=str(p.path))
+    set_context(f"[{p.partition.instance_id}/{p.partition.instance_count} {session_id}]")
     for line in banner(plan, session_id):
         log.info("%s", line)
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
     # Workers fork before any connection exists, so no child inherits a live socket.
     encoding = ENCODINGS[p.database.connector]
-    with MappingPool(plan.layout, p.run.workers, encoding) as pool, _connections(plan) as (reader, writer):
-        _init_target(writer, plan, init_target)
+    with (
+        _terminate_as_interrupt(),
+        MappingPool(plan.layout, p.run.workers, encoding) as pool,
+        _connections(plan) as (reader, writer),
+    ):
         if sample_count:
             _fill_sample_if_empty(writer, plan, sample_count, fill_sample)
+        check_source(reader, plan)
+        _init_target(writer, plan, init_target)
         loader = Loader(writer, plan, ctx)
         started = time.monotonic()
         part = {"instance_id": p.partition.instance_id, "instance_count": p.partition.instance_count}

@@ -16,11 +16,12 @@ from etl.plan import Plan
 def read_status(plan: Plan) -> dict[str, Any]:
     """Done, failed (top reasons), remaining, last activity and throughput, per instance and overall."""
     from etl.connectors import connect
-    from etl.target import init_target
+    from etl.target import check_source, init_target
 
     p = plan.profile
     st = plan.statements
     with connect(plan) as conn:
+        check_source(conn, plan)
         for _ in init_target(conn, plan):
             pass  # a status before the first run shows zeros, not an error
         instances: dict[Any, dict[str, Any]] = {}

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import multiprocessing
+import signal
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 
 from etl.connectors.encoding import Encoder, encoders
 from etl.engine.records import Mapped, MappedBatch
+from etl.errors import RunStateError
 from etl.plan import Layout
 
 # One of each per process, built by init() from the pickled layout.
@@ -24,6 +28,14 @@ def init(layout: Layout, encoding: str) -> None:
 
     _MAPPER = Mapper(layout)
     _ENCODERS = encoders(encoding, layout.tables)
+
+
+def _worker_init(layout: Layout, encoding: str) -> None:
+    # Ctrl-C reaches the whole process group: the loader stops the pool; workers must not die mid-task
+    # printing tracebacks of their own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the loader's handler is not theirs; terminate() kills
+    init(layout, encoding)
 
 
 def map_records(records: list[tuple[int, str | bytes | None]]) -> list[Mapped]:
@@ -67,18 +79,21 @@ class MappingPool:
     """Maps batches in `workers` processes (or in this one for 0), keeping at most `window` batches in flight.
 
     The bounded window is what keeps memory flat: extraction never runs ahead of loading by more
-    than a few batches, whatever the size of the source.
+    than a few batches, whatever the size of the source. A worker that dies (killed, out of memory)
+    fails the run with BrokenProcessPool instead of hanging it; a rerun resumes from processing_log.
     """
 
     def __init__(self, layout: Layout, workers: int, encoding: str):
         self.workers = workers
         self.window = max(2, workers * 2)
-        self._pool = None
+        self._pool: ProcessPoolExecutor | None = None
         init(layout, encoding)  # the loader maps in-process too: workers=0, and a batch's rare paths
         if workers > 0:
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-            self._pool = ctx.Pool(workers, initializer=init, initargs=(layout, encoding))
+            self._pool = ProcessPoolExecutor(
+                workers, mp_context=ctx, initializer=_worker_init, initargs=(layout, encoding)
+            )
 
     def map(self, batches: Iterable[list[tuple[int, str | bytes | None]]]) -> Iterator[MappedBatch]:
         """Mapped batches in source order, mapping ahead while the caller loads."""
@@ -97,19 +112,44 @@ class MappingPool:
                 if batch is None:
                     exhausted = True
                     break
-                pending.append((batch, self._pool.apply_async(map_batch, (batch,))))
+                pending.append((batch, self._pool.submit(map_batch, batch)))
             if not pending:
                 return
             batch, future = pending.popleft()
-            result = future.get()
+            result = self._result(future)
             result.documents = batch
             yield result
 
+    def _result(self, future) -> MappedBatch:
+        # A worker killed while sending its result can leave the executor waiting forever on a half
+        # message, so the wait checks the workers' health instead of trusting BrokenProcessPool alone.
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                processes = getattr(self._pool, "_processes", None) or {}
+                if all(p.is_alive() for p in processes.values()):
+                    continue
+            except BrokenProcessPool:
+                pass
+            raise RunStateError(
+                "a mapping worker process died (killed, or out of memory); the batches in flight were "
+                "not committed: run the same command again to resume"
+            )
+
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        # Stop at once: queued batches are dropped (nothing of theirs was committed) and busy workers
+        # are killed rather than waited for.
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in processes:
+            if proc.is_alive():
+                proc.terminate()
+        for proc in processes:
+            proc.join(timeout=5)
 
     def __enter__(self) -> MappingPool:
         return self
