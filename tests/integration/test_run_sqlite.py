@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
+
+import pytest
 
 from etl.api import compile_profile
 from etl.engine.run import run_plan
@@ -181,3 +184,60 @@ def test_pooled_connections_load_the_same(sqlite_profile):
     res = etl("run", str(profile), "--enable-pooling", "--min-pool-size", "2", "--max-pool-size", "3")
     assert "Connection Pooling: enabled (min=2, max=3)" in res.stderr
     assert sqlite_rows(_db(profile), "SELECT count(*) FROM processing_log")[0][0] == 50
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+    except OSError:
+        return []
+    return [int(p) for p in text.split()]
+
+
+def _wait_for_log(db: Path, at_least: int, proc) -> None:
+    import time
+
+    while proc.poll() is None:
+        try:
+            if sqlite_rows(db, "SELECT count(*) FROM processing_log")[0][0] >= at_least:
+                return
+        except sqlite3.OperationalError:
+            pass  # not created yet
+        time.sleep(0.02)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("how", ["kill a worker", "SIGTERM"])
+def test_a_run_that_loses_a_worker_or_is_terminated_stops_cleanly_and_resumes(sqlite_profile, how):
+    import signal
+    import subprocess
+    import sys
+
+    profile = sqlite_profile("run: {workers: 2, batch_size: 20}\n")
+    etl("sample", str(profile), "--count", "6000", "--start-id", "1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "etl", "run", str(profile)], stderr=subprocess.PIPE, text=True
+    )
+    _wait_for_log(_db(profile), 200, proc)
+    if how == "SIGTERM":
+        proc.send_signal(signal.SIGTERM)
+    else:
+        workers = _children(proc.pid)
+        assert workers, "no worker processes found"
+        os.kill(workers[0], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    if proc.returncode == 0:
+        pytest.skip("the run finished before it could be interrupted")
+    assert "Traceback" not in err, err[-2000:]
+    if how == "SIGTERM":
+        assert proc.returncode == 130 and err.rstrip().endswith("interrupted")
+    else:
+        assert proc.returncode == 1 and "a mapping worker process died" in err
+    assert not [p for p in _children(proc.pid)]
+    res = etl("run", str(profile))
+    assert "Run complete:" in res.stderr
+    log = sqlite_rows(_db(profile), "SELECT count(*), count(DISTINCT app_id) FROM processing_log")[0]
+    assert log == (6000, 6000)
+    loaded = sqlite_rows(_db(profile), "SELECT count(*), count(DISTINCT app_id) FROM application")[0]
+    ok = sqlite_rows(_db(profile), "SELECT count(*) FROM processing_log WHERE status = 'success'")[0][0]
+    assert loaded == (ok, ok)
