@@ -18,32 +18,6 @@ from etl.errors import TemplateError
 _MARK = "\x00p\x00"
 PARAMSTYLE = {"psycopg": "format", "odbc": "qmark", "sqlite": "qmark"}
 
-GLOBAL = (
-    "create_schema",
-    "drop_log",
-    "limit_bound",
-    "extract_batch",
-    "count_pending",
-    "extract_ids",
-    "logged_ids",
-    "claim",
-    "claim_force",
-    "claimed",
-    "delete_log",
-    "status",
-    "top_reasons",
-    "failures",
-    "source_total",
-    "create_source_schema",
-    "create_source",
-    "insert_source",
-    "source_max_id",
-    "table_exists",
-    "ping",
-    "begin",
-    "commit",
-    "rollback",
-)
 PER_TABLE = ("create_table", "drop_table", "insert_rows", "copy_rows", "delete_rows")
 # Lists of statements run in order; empty ones are left out (no session setup outside SQLite).
 LISTS = {
@@ -84,6 +58,8 @@ ORDER = (
     "commit",
     "rollback",
 )
+# One statement each, rendered once for the whole run.
+GLOBAL = tuple(kind for kind in ORDER if kind not in PER_TABLE and kind not in LISTS)
 
 
 @dataclass(frozen=True)

@@ -95,19 +95,26 @@ class Connection:
         except self.driver_errors as exc:
             raise LoadError(f"{what}: {self.reason(exc)}") from exc
 
-    def _statement(
-        self, stmt: Statement, params: Sequence[Any], fetch: bool
-    ) -> tuple[int, list[tuple] | None]:
-        with self.errors(stmt.name):
+    @contextmanager
+    def statement(self, what: str) -> Iterator[None]:
+        """Driver errors become LoadError naming `what`; outside transaction() the work inside the block
+        commits on its own (or rolls back), so no implicit transaction stays open."""
+        with self.errors(what):
             try:
-                result = self._run(stmt.sql, params, fetch)
+                yield
             except BaseException:
                 if not self.in_transaction:
                     self._safe_rollback()
                 raise
             if not self.in_transaction:
                 self._after_autocommit()
-            return result
+
+    def _statement(
+        self, stmt: Statement, params: Sequence[Any], fetch: bool
+    ) -> tuple[int, list[tuple] | None]:
+        with self.statement(stmt.name):
+            result = self._run(stmt.sql, params, fetch)
+        return result
 
     def execute(self, stmt: Statement, values: Mapping[str, Any] | None = None) -> int:
         """Run one statement; the number of rows it changed (-1 when the driver cannot tell)."""
@@ -125,15 +132,8 @@ class Connection:
         """Run one statement for each row (positional, in `stmt.params` order)."""
         if not rows:
             return
-        with self.errors(stmt.name):
-            try:
-                self._run_many(stmt.sql, rows)
-            except BaseException:
-                if not self.in_transaction:
-                    self._safe_rollback()
-                raise
-            if not self.in_transaction:
-                self._after_autocommit()
+        with self.statement(stmt.name):
+            self._run_many(stmt.sql, rows)
 
     def insert_rows(self, table: Any, rows: list[tuple]) -> None:
         """Bulk-insert mapped rows (in table.columns order) into a target table, the driver's fastest way."""

@@ -85,16 +85,9 @@ class OdbcConnection(Connection):
         sizes = input_sizes(table, self.dialect.odbc_streams_max)
         # Keep each parameter array under the server's limits and memory modest.
         chunk = max(1, min(self.dialect.max_rows_per_insert, self.dialect.max_params // len(table.columns)))
-        with self.errors(stmt.name):
-            try:
-                for start in range(0, len(rows), chunk):
-                    self._run_many(stmt.sql, rows[start : start + chunk], sizes)
-            except BaseException:
-                if not self.in_transaction:
-                    self._safe_rollback()
-                raise
-            if not self.in_transaction:
-                self._after_autocommit()
+        with self.statement(stmt.name):
+            for start in range(0, len(rows), chunk):
+                self._run_many(stmt.sql, rows[start : start + chunk], sizes)
 
     # autocommit is off: a transaction is whatever ran since the last commit, so outside transaction()
     # every statement commits at once and no implicit transaction stays open.
