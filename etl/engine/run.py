@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from etl.connectors import ENCODINGS
+from etl.engine.extract import Prefetch, batches
 from etl.engine.load import Loader, RunContext
 from etl.engine.progress import Progress
 from etl.engine.records import BatchResult
@@ -119,24 +120,6 @@ def _connections(plan: Plan) -> Iterator[tuple]:
         yield reader, writer
 
 
-def _batches(conn, plan: Plan, bound: dict) -> Iterator[list[tuple]]:
-    """Keyset batches of the partition's unprocessed records: app_id > last seen ORDER BY app_id."""
-    stmt = plan.statements.extract_batch
-    values = dict(bound, last_id=None)
-    last_id = None
-    while True:
-        values["last_id"] = last_id if last_id is not None else _min_id()
-        rows = conn.query(stmt, values)
-        if not rows:
-            return
-        last_id = rows[-1][0]
-        yield rows
-
-
-def _min_id() -> int:
-    return -(2**63)
-
-
 def run_plan(
     plan: Plan,
     reprocess: list[int] | None = None,
@@ -191,10 +174,11 @@ def run_plan(
         bar = Progress(summary.pending, progress or p.run.progress)
         totals = BatchResult()
         if summary.pending or p.run.limit is None:
-            for mapped in pool.map(_batches(reader, plan, bound)):
-                result = loader.load(mapped)
-                totals.add(result)
-                bar.update(result)
+            with Prefetch(batches(reader, plan, bound)) as pages:
+                for mapped in pool.map(pages):
+                    result = loader.load(mapped)
+                    totals.add(result)
+                    bar.update(result)
         bar.finish()
     summary.succeeded += totals.succeeded
     summary.failed += totals.failed

@@ -85,7 +85,9 @@ class MappingPool:
 
     def __init__(self, layout: Layout, workers: int, encoding: str):
         self.workers = workers
-        self.window = max(2, workers * 2)
+        # Three batches per worker: one being mapped, one waiting, one ready while the loader's
+        # transaction waits on the database.
+        self.window = max(2, workers * 3)
         self._pool: ProcessPoolExecutor | None = None
         init(layout, encoding)  # the loader maps in-process too: workers=0, and a batch's rare paths
         if workers > 0:

@@ -128,3 +128,26 @@ def test_failure_reasons_fold_what_varies_per_record():
         ("applicant[*].date_of_birth: … is not a date (ISO 8601) at DOB", 2),
         ("applicant[*].last_name: … is N characters, longer than nvarchar(50) at LastName", 1),
     ]
+
+
+def test_prefetch_yields_in_order_and_hands_errors_to_the_consumer():
+    from etl.engine.extract import Prefetch
+
+    with Prefetch(iter(range(10)), depth=2) as pages:
+        assert list(pages) == list(range(10))
+
+    def broken():
+        yield 1
+        raise RuntimeError("the database went away")
+
+    with Prefetch(broken()) as pages, pytest.raises(RuntimeError, match="went away"):
+        list(pages)
+
+
+def test_prefetch_stops_its_thread_when_the_consumer_leaves_early():
+    from etl.engine.extract import Prefetch
+
+    pf = Prefetch(iter(range(1000)), depth=1)
+    assert next(iter(pf)) == 0
+    pf.close()
+    assert not pf._thread.is_alive()
