@@ -18,7 +18,7 @@ from etl.errors import TemplateError
 _MARK = "\x00p\x00"
 PARAMSTYLE = {"psycopg": "format", "odbc": "qmark", "sqlite": "qmark"}
 
-PER_TABLE = ("create_table", "drop_table", "insert_rows", "copy_rows", "delete_rows")
+PER_TABLE = ("create_table", "drop_table", "insert_rows", "insert_values", "copy_rows", "delete_rows")
 # Lists of statements run in order; empty ones are left out (no session setup outside SQLite).
 LISTS = {
     "create_log": ("create_log", "create_log_index"),
@@ -38,8 +38,10 @@ ORDER = (
     "logged_ids",
     "claim",
     "claim_force",
+    "claim_values",
     "claimed",
     "insert_rows",
+    "insert_values",
     "copy_rows",
     "delete_rows",
     "delete_log",

@@ -9,6 +9,7 @@ from typing import Any
 import pyodbc
 
 from etl.connectors.base import Connection, connect_error, one_line
+from etl.sql import Statement
 
 # "[08001] [unixODBC][FreeTDS][SQL Server]Unable to connect (20009) (SQLDriverConnect)" -> "Unable to connect"
 _PREFIX = re.compile(r"^(\[[^\]]*\]\s*)+")
@@ -82,12 +83,32 @@ class OdbcConnection(Connection):
         if not rows:
             return
         stmt = self.statements.insert_rows[table.name]
+        rows = self._execute_values(self.statements.insert_values.get(table.name), stmt, rows)
         sizes = input_sizes(table, self.dialect.odbc_streams_max)
         # Keep each parameter array under the server's limits and memory modest.
         chunk = max(1, min(self.dialect.max_rows_per_insert, self.dialect.max_params // len(table.columns)))
         with self.statement(stmt.name):
             for start in range(0, len(rows), chunk):
                 self._run_many(stmt.sql, rows[start : start + chunk], sizes)
+
+    def executemany(self, stmt: Statement, rows: Sequence[Sequence[Any]]) -> None:
+        if stmt.name == "claim":
+            rows = self._execute_values(self.statements.claim_values, stmt, rows)
+        super().executemany(stmt, rows)
+
+    def _execute_values(self, many: Statement | None, one: Statement, rows: Sequence[Sequence[Any]]):
+        """Run the whole multiples of a multi-row statement's row count; return the rows left over."""
+        per = len(many.params) // len(one.params) if many else 0
+        full = len(rows) - len(rows) % per if per else 0
+        if full:
+            with self.statement(many.name):
+                cur = self.raw.cursor()
+                try:
+                    for start in range(0, full, per):
+                        cur.execute(many.sql, [v for row in rows[start : start + per] for v in row])
+                finally:
+                    cur.close()
+        return rows[full:]
 
     # autocommit is off: a transaction is whatever ran since the last commit, so outside transaction()
     # every statement commits at once and no implicit transaction stays open.

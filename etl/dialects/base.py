@@ -26,6 +26,10 @@ class Dialect:
     odbc_streams_max: ClassVar[bool] = False
     type_map: ClassVar[dict[str, str]] = {}
 
+    def odbc_values_rows(self, columns: int) -> int:
+        """Rows per multi-row INSERT over ODBC; 0 keeps fast_executemany's parameter arrays."""
+        return 0
+
     def quote(self, ident: str) -> str:
         """Quote one validated identifier; the closing quote is doubled so any name stays one token."""
         text = str(ident)

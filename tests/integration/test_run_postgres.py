@@ -132,13 +132,14 @@ def test_different_instance_counts_over_the_same_tables_load_each_record_once(
 
 
 def test_odbc_connector_loads_the_same_tables_as_psycopg(pg_profile, pg_dsn, pg_schema, odbc_ready, tmp_path):
-    profile = pg_profile("run: {workers: 1, batch_size: 30}\n", connector="odbc", name="odbc.yaml")
-    assert etl("sample", str(profile), "--count", "120", "--start-id", "0").returncode == 0
+    # 150 per batch: a 100-row multi-row claim and insert, then the rest row by row.
+    profile = pg_profile("run: {workers: 1, batch_size: 150}\n", connector="odbc", name="odbc.yaml")
+    assert etl("sample", str(profile), "--count", "400", "--start-id", "0").returncode == 0
     res = etl("run", str(profile))
     assert res.returncode in (0, 1), res.stderr
     assert "Run complete:" in res.stderr
     log = pg_log(pg_dsn, pg_schema)
-    assert [r[0] for r in log] == list(range(120))
+    assert [r[0] for r in log] == list(range(400))
     reference = _clean_run_checksums(pg_profile, pg_dsn, pg_schema, tmp_path)
     assert pg_checksums(pg_dsn, pg_schema) == reference
 

@@ -1,5 +1,6 @@
 INSERT INTO "processing_log" AS l ("app_id", "status", "instance_id", "session_id", "batch_id", "error", "mapping_hash", "started_at", "finished_at", "duration_ms", "attempts")
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+VALUES
+(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
 ON CONFLICT ("app_id") DO UPDATE SET
   "status" = EXCLUDED."status",
   "instance_id" = EXCLUDED."instance_id",
