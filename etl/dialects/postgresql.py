@@ -14,6 +14,7 @@ class PostgresqlDialect(Dialect):
     max_identifier_length = 63
     supports_copy = True
     odbc_default_driver = "PostgreSQL Unicode"
+
     def odbc_values_rows(self, columns: int) -> int:
         # psqlODBC: ~80,000 rows/s as multi-row INSERTs against ~30,000 with fast_executemany (measured
         # here); 100 rows keeps each statement small.
