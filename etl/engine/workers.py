@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import multiprocessing
 import signal
 import time
@@ -30,7 +32,25 @@ def init(layout: Layout, encoding: str) -> None:
     _ENCODERS = encoders(encoding, layout.tables)
 
 
+def _die_with_parent() -> None:
+    """Linux: the kernel kills this worker when the loader dies, even by kill -9. An orphaned worker would
+    otherwise live on, idle, forever."""
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: workers then exit when their task pipe closes
+        pass
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _ready() -> bool:
+    return True
+
+
 def _worker_init(layout: Layout, encoding: str) -> None:
+    _die_with_parent()
     # Ctrl-C reaches the whole process group: the loader stops the pool; workers must not die mid-task
     # printing tracebacks of their own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -75,6 +95,13 @@ def encode(table: str, rows: list[tuple]):
     return _ENCODERS[table](rows)
 
 
+def _worker_died() -> RunStateError:
+    return RunStateError(
+        "a mapping worker process died (killed, or out of memory); the batches in flight were "
+        "not committed: run the same command again to resume"
+    )
+
+
 class MappingPool:
     """Maps batches in `workers` processes (or in this one for 0), keeping at most `window` batches in flight.
 
@@ -96,6 +123,11 @@ class MappingPool:
             self._pool = ProcessPoolExecutor(
                 workers, mp_context=ctx, initializer=_worker_init, initargs=(layout, encoding)
             )
+            # The executor forks its workers at the first task: start them now, before the run opens any
+            # database connection, so no worker inherits a socket (a forked copy of the loader's
+            # connection would keep its transaction open after the loader is killed).
+            for future in [self._pool.submit(_ready) for _ in range(workers)]:
+                self._result(future)
 
     def map(self, batches: Iterable[list[tuple[int, str | bytes | None]]]) -> Iterator[MappedBatch]:
         """Mapped batches in source order, mapping ahead while the caller loads."""
@@ -114,7 +146,10 @@ class MappingPool:
                 if batch is None:
                     exhausted = True
                     break
-                pending.append((batch, self._pool.submit(map_batch, batch)))
+                try:
+                    pending.append((batch, self._pool.submit(map_batch, batch)))
+                except BrokenProcessPool:
+                    raise _worker_died() from None
             if not pending:
                 return
             batch, future = pending.popleft()
@@ -134,10 +169,7 @@ class MappingPool:
                     continue
             except BrokenProcessPool:
                 pass
-            raise RunStateError(
-                "a mapping worker process died (killed, or out of memory); the batches in flight were "
-                "not committed: run the same command again to resume"
-            )
+            raise _worker_died()
 
     def close(self) -> None:
         pool, self._pool = self._pool, None

@@ -64,3 +64,17 @@ def pg_log(dsn: str, schema: str) -> list[tuple]:
 def sqlite_rows(path: Path, sql: str) -> list[tuple]:
     with sqlite3.connect(path) as conn:
         return conn.execute(sql).fetchall()
+
+
+def processes_running(profile: str) -> list[int]:
+    """PIDs of live processes whose command line ends with this profile path (runs and their workers)."""
+    out = []
+    for proc in Path("/proc").iterdir():
+        if proc.name.isdigit():
+            try:
+                cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+            except OSError:
+                continue
+            if cmd.endswith(profile):
+                out.append(int(proc.name))
+    return out

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.integration.runhelp import etl, pg_checksums, pg_log, start
+from tests.integration.runhelp import etl, pg_checksums, pg_log, processes_running, start
 
 N = 1200
 
@@ -41,6 +41,27 @@ def _clean_run_checksums(pg_profile, pg_dsn, pg_schema, tmp_path) -> dict:
             conn.execute(f'DROP SCHEMA "{ref}" CASCADE')
 
 
+def _assert_nothing_left_behind(dsn: str, profile: str) -> None:
+    """After kill -9 of a run: no orphaned worker lives on, and the server has ended its sessions (a
+    worker holding a copy of the loader's socket would keep its transaction, and its locks, open)."""
+    import psycopg
+
+    deadline = time.monotonic() + 10
+    while True:
+        orphans = processes_running(profile)
+        with psycopg.connect(dsn) as conn:
+            open_tx = conn.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()"
+            ).fetchone()[0]
+        if not orphans and not open_tx:
+            return
+        assert time.monotonic() < deadline, (
+            f"left behind: {len(orphans)} processes, {open_tx} open transactions"
+        )
+        time.sleep(0.1)
+
+
 def _finish(procs) -> None:
     """Wait for every process; each must have run to its summary (exit 1 only for failed records)."""
     for p in procs:
@@ -67,13 +88,16 @@ def test_kill_9_at_random_moments_then_rerun_equals_a_clean_run(
         done = len(pg_log(pg_dsn, pg_schema))
         target = done + int(rng.uniform(0.03, 0.2) * N)
         proc = start("run", str(loaded_source))
+        deadline = time.monotonic() + 120
         while proc.poll() is None and len(pg_log(pg_dsn, pg_schema)) < target:
+            assert time.monotonic() < deadline, "the run made no progress (blocked on a lock?)"
             time.sleep(0.02)
         time.sleep(rng.uniform(0, 0.05))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
         proc.wait(timeout=60)
+        _assert_nothing_left_behind(pg_dsn, str(loaded_source))
     assert kills >= 3, "the runs finished before they could be killed"
     partial = len(pg_log(pg_dsn, pg_schema))
     assert 0 < partial <= N
