@@ -36,6 +36,7 @@ ORDER = (
     "count_pending",
     "extract_ids",
     "logged_ids",
+    "analyze_log",
     "claim",
     "claim_force",
     "claim_values",

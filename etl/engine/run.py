@@ -174,11 +174,13 @@ def run_plan(
         bar = Progress(summary.pending, progress or p.run.progress)
         totals = BatchResult()
         if summary.pending or p.run.limit is None:
+            stats = _Statistics(writer, plan)
             with Prefetch(batches(reader, plan, bound)) as pages:
                 for mapped in pool.map(pages):
                     result = loader.load(mapped)
                     totals.add(result)
                     bar.update(result)
+                    stats.grew(result.processed)
         bar.finish()
     summary.succeeded += totals.succeeded
     summary.failed += totals.failed
@@ -188,6 +190,24 @@ def run_plan(
     for line in summary_lines(summary):
         log.info("%s", line)
     return summary
+
+
+class _Statistics:
+    """Refreshes processing_log's statistics as this run grows it: at 1,000 records, then each time the
+    count doubles (a handful of ANALYZEs per run), so the planner keeps using the log's primary key in
+    the extraction's NOT EXISTS instead of scanning the whole log for every batch."""
+
+    def __init__(self, conn, plan: Plan):
+        self.conn = conn
+        self.stmt = plan.statements.analyze_log
+        self.loaded = 0
+        self.next_at = 1000
+
+    def grew(self, records: int) -> None:
+        self.loaded += records
+        if self.stmt and self.loaded >= self.next_at:
+            self.conn.execute(self.stmt)
+            self.next_at *= 2
 
 
 def _init_target(conn, plan: Plan, init_target) -> None:

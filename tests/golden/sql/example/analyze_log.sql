@@ -1,0 +1,1 @@
+ANALYZE "processing_log"

@@ -1,0 +1,1 @@
+ANALYZE "sandbox"."processing_log"
