@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from typing import Any, ClassVar
 
 from etl.errors import ConnectError, LoadError
+from etl.masking import mask
 from etl.sql import Statement
 
 
@@ -15,13 +15,6 @@ def one_line(text: str, limit: int = 400) -> str:
     """A driver message on one line, cut to `limit` characters."""
     line = " ".join(str(text).split())
     return line if len(line) <= limit else line[: limit - 3] + "..."
-
-
-def mask(text: str, password: str | None) -> str:
-    """The text with the password (and any PWD=/password= value) replaced by ***."""
-    if password:
-        text = text.replace(password, "***")
-    return re.sub(r"(?i)\b(pwd|password)\s*=\s*(\{[^}]*\}|[^;\s]*)", r"\1=***", text)
 
 
 def connect_error(plan: Any, driver: str, reason: str) -> ConnectError:

@@ -23,28 +23,7 @@ DATABASES = {
     "odbc": "{dialect: postgresql, connector: odbc, server: 127.0.0.1, database: test}",
     "sqlite": "{dialect: sqlite, database: etl.db}",
 }
-# Reserved words and mixed case as table and column names, one of each kind of column.
-RESERVED_MAPPING = """\
-root: Order
-tables:
-  order:
-    columns:
-      Select: {xpath: Select, type: nvarchar(40)}
-      where: {xpath: Where, type: "decimal(10,2)"}
-  user:
-    rows: Users/User
-    columns:
-      Group: {source: position}
-      from: {xpath: From, type: datetime}
-      table: {xpath: "@table", type: bool}
-      Key: {xpath: Key, type: text}
-  group:
-    parent: user
-    rows: Groups/Group
-    columns:
-      order: {source: position}
-      Index: {xpath: ., type: varchar(20), required: true}
-"""
+RESERVED_MAPPING = (Path(__file__).resolve().parents[1] / "data" / "reserved_words.yaml").read_text()
 
 
 def make_profile(

@@ -12,27 +12,7 @@ from etl.sample import documents
 from etl.target import fill_sample, init_target
 from tests.integration.db.conftest import extract_all, log_row
 
-RESERVED_MAPPING = """\
-root: Order
-tables:
-  order:
-    columns:
-      Select: {xpath: Select, type: nvarchar(40)}
-      where: {xpath: Where, type: "decimal(10,2)"}
-  user:
-    rows: Users/User
-    columns:
-      Group: {source: position}
-      from: {xpath: From, type: datetime}
-      table: {xpath: "@table", type: bool}
-      Key: {xpath: Key, type: text}
-  group:
-    parent: user
-    rows: Groups/Group
-    columns:
-      order: {source: position}
-      Index: {xpath: ., type: varchar(20), required: true}
-"""
+RESERVED_MAPPING = (Path(__file__).resolve().parents[2] / "data" / "reserved_words.yaml").read_text()
 RESERVED_DOC = """<Order><Select>Zoë's "best"</Select><Where>12.50</Where><Users>
 <User table="true"><From>2025-01-02T03:04:05</From><Key>%s</Key><Groups><Group>a</Group><Group>b%%</Group></Groups></User>
 <User table="false"><Groups><Group>c</Group></Groups></User></Users></Order>""" % ("k" * 5000)
