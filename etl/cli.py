@@ -7,7 +7,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from etl import __version__, api
+from etl import __version__, api, mapping_accel
 from etl.errors import EXIT_BUG, EXIT_USAGE, EtlError
 from etl.logcontext import ContextFilter
 
@@ -40,7 +40,9 @@ def _profile_overrides(p: argparse.ArgumentParser, run: bool = False) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="etl", description="Declarative ETL: XML documents in a database -> typed tables.")
-    parser.add_argument("--version", action="version", version=f"etl {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"etl {__version__} (mapping: {mapping_accel.describe()})"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("validate", help="check profiles and mappings (schema and semantics), for CI")

@@ -15,6 +15,7 @@ from typing import Any
 
 from lxml import etree
 
+from etl import mapping_accel
 from etl.convert import ValueProblem, converter
 from etl.errors import DataError
 from etl.mapping_codegen import Slow, generate, generate_tree
@@ -61,9 +62,12 @@ class _CompiledTable:
         self.rows_steps: tuple[str, ...] | None = None
         self.rows_xpath: etree.XPath | None = None
         self.rows_elements = False
+        self.rows_path: tuple[str, ...] | None = None  # every step of a path of element steps
         self.risky = False
         if table.rows is not None:
             simple = simple_path(table.rows, ns)
+            if simple and simple[1] == "element":
+                self.rows_path = simple[0]
             if simple and simple[1] == "element" and len(simple[0]) == 1:
                 self.rows_steps = simple[0]  # iterchildren beats XPath for one step, not for two (measured)
             else:
@@ -80,6 +84,7 @@ class _CompiledTable:
         self.children: list[_CompiledTable] = []
         self.up: _CompiledTable | None = None
         self.tree: Any = None
+        self.accel: Any = None  # the compiled row builder's plan (top tables, see etl.mapping_accel)
         self._fast_rows: Any = None
         self.dispatch: dict[str, Node] = {}
         self.row_attrs: list[tuple[str, int]] = []
@@ -174,7 +179,7 @@ class _CompiledTable:
         self._fast_rows = value
         table: _CompiledTable | None = self
         while table is not None:  # a tree function inlines the rows functions of every table below it
-            table.tree = None
+            table.tree = table.accel = None
             table = table.up
 
     def build_trees(self) -> None:
@@ -354,8 +359,12 @@ def _walk(elem: etree._Element, dispatch: dict, raw: list, bad: dict, exact: boo
 class Mapper:
     """A mapping compiled for one process: `map(app_id, document)` -> (rows by table, []) or ({}, errors)."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, accelerate: bool | None = None) -> None:
+        """accelerate: use the compiled row builder (default: when built and ETL_ACCEL is not 0)."""
         self.layout = layout
+        self.accelerate = (
+            mapping_accel.enabled() if accelerate is None else accelerate and mapping_accel.built()
+        )
         mapping = layout.mapping
         ns = mapping.nsmap
         self.root_name = mapping.root
@@ -370,13 +379,18 @@ class Mapper:
         self.top = [t for t in self.tables if t.parent is None]
         for t in self.top:
             t.build_trees()
+            if self.accelerate:
+                t.accel = mapping_accel.plan(t, Slow)
         self.names = tuple(t.name for t in self.tables)
         # Without blank text the parse is ~15% faster; only XPath that computes string values inside the
         # expression could see the difference, so such mappings always parse exactly.
         self.fast = not any(t.risky for t in self.tables)
 
     def __reduce__(self) -> tuple:
-        return (Mapper, (self.layout,))  # compiled XPath objects do not pickle; rebuilding takes milliseconds
+        return (
+            Mapper,
+            (self.layout, self.accelerate),
+        )  # compiled XPath objects do not pickle; rebuilding takes milliseconds
 
     def map(self, app_id: int, document: str | bytes) -> tuple[dict[str, list[tuple]], list[DataError]]:
         """Rows of every table for one record, or ({}, its errors). Never raises."""
@@ -413,20 +427,39 @@ class Mapper:
         errors: list[DataError] = []
         key = (app_id,)
         for table in self.top:
-            tree = table.tree
-            if tree is not None:
-                try:
-                    tree(table.select(root), app_id, key, exact, nil, rows)
-                    continue
-                except (Slow, ValueError, ArithmeticError, etree.XPathError):
-                    for name in table.subtree:  # a top table's rows are its tree's alone: start over
-                        rows[name].clear()
+            if self._fast(table, root, app_id, key, exact, nil, rows):
+                continue
             self._rows(table, root, key, app_id, exact, nil, rows, errors)
             if len(errors) >= MAX_ERRORS:
                 break
         if errors:
             return {}, errors[:MAX_ERRORS]
         return rows, []
+
+    @staticmethod
+    def _fast(
+        table: _CompiledTable,
+        root: etree._Element,
+        app_id: Any,
+        key: tuple,
+        exact: bool,
+        nil: bool,
+        rows: dict,
+    ) -> bool:
+        """A top table's rows, and those of the tables below it, by the compiled row builder or the generated
+        tree function; False (with nothing of theirs left in rows) when the generic path must map them."""
+        try:
+            if table.accel is not None:
+                table.accel.run(root, app_id, key, nil, rows)
+            elif table.tree is not None:
+                table.tree(table.select(root), app_id, key, exact, nil, rows)
+            else:
+                return False
+            return True
+        except (Slow, ValueError, ArithmeticError, etree.XPathError):
+            for name in table.subtree:  # an error to report, or a case only the generic path handles
+                rows[name].clear()
+            return False
 
     def _rows(
         self,

@@ -11,6 +11,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from etl import mapping_accel
 from etl.connectors import ENCODINGS
 from etl.engine.extract import Prefetch, batches
 from etl.engine.load import Loader, RunContext
@@ -136,6 +137,8 @@ def run_plan(
     set_context(f"[{p.partition.instance_id}/{p.partition.instance_count} {session_id}]")
     for line in banner(plan, session_id):
         log.info("%s", line)
+    if not mapping_accel.built():
+        log.warning("Mapping: %s; it maps about half as fast (see README, Install)", mapping_accel.describe())
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
     # Workers fork before any connection exists, so no child inherits a live socket.
     encoding = ENCODINGS[p.database.connector]
