@@ -5,6 +5,11 @@ attribute (`Name`, `Header/Channel/@code`, `@xml:lang`) go into a tag -> probe d
 pass over each row element's children; every other rule is a compiled `etree.XPath`. Measured on the credit
 application corpus, the one-pass walk beats an XPath per field because the cost is the Python object lxml
 makes per touched element, and the walk touches each child once.
+
+Three paths give the same rows: the compiled row builder (etl._accel, via etl.mapping_accel) walks
+libxml2's nodes and makes no Python object per element; the generated Python tree and row functions
+(etl.mapping_codegen) are the fallback where it is not built; both give up on anything but the plain case,
+and the generic path here maps that table again and reports every problem.
 """
 
 from __future__ import annotations

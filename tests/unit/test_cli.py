@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from etl import __version__
+from etl import __version__, mapping_accel
 from etl.config.schema import schema
 
 REPO = Path(__file__).resolve().parents[2]
@@ -67,7 +67,8 @@ def test_profile_commands_take_the_overrides(command: str, cli) -> None:
 
 def test_version(cli) -> None:
     result = cli("--version")
-    assert (result.code, result.out) == (0, f"etl {__version__}\n")
+    mapping = mapping_accel.describe()
+    assert (result.code, result.out) == (0, f"etl {__version__} (mapping: {mapping})\n")
 
 
 @pytest.mark.parametrize("kind", ["mapping", "profile"])
