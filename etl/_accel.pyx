@@ -107,6 +107,8 @@ cdef inline bint same_name(tree.xmlNode* node, const char* name, const char* ns)
 
 
 cdef inline str utf8(const char* text):
+    if text is NULL:  # libxml2 may leave an empty node's content unset
+        return ""
     return PyUnicode_DecodeUTF8(text, strlen(text), NULL)
 
 
@@ -151,7 +153,7 @@ cdef inline bint is_nil(tree.xmlNode* node) noexcept:
             and strcmp(<const char*>a.ns.href, XSI) == 0
         ):
             c = a.children
-            if c is NULL or c.next is not NULL or c.type != tree.XML_TEXT_NODE:
+            if c is NULL or c.next is not NULL or c.type != tree.XML_TEXT_NODE or c.content is NULL:
                 return False
             v = <const char*>c.content
             return strcmp(v, "true") == 0 or strcmp(v, "1") == 0
