@@ -1,7 +1,7 @@
 """The optional C row builder (etl/_accel.pyx); everything else is configured in pyproject.toml.
 
 Built with Cython against lxml's headers when a C compiler is present. A failed build is not an error:
-`optional=True` leaves the package on the generated Python row functions, which give the same rows.
+the package then maps with the generated Python row functions, which give the same rows.
 """
 
 from setuptools import Extension, setup
@@ -11,10 +11,15 @@ def extensions() -> list[Extension]:
     try:
         import lxml
         from Cython.Build import cythonize
-    except ImportError:  # a build without Cython (it is in build-system.requires): pure Python
+
+        ext = Extension("etl._accel", ["etl/_accel.pyx"], include_dirs=lxml.get_include())
+        built = cythonize([ext], language_level=3, quiet=True)
+    except Exception as exc:  # no Cython (it is in build-system.requires), or it failed: pure Python
+        print(f"etl: the compiled row builder is skipped: {exc}")
         return []
-    ext = Extension("etl._accel", ["etl/_accel.pyx"], include_dirs=lxml.get_include(), optional=True)
-    return cythonize([ext], language_level=3, quiet=True)
+    for module in built:
+        module.optional = True  # cythonize() returns new Extensions without the flag; a failed compile warns
+    return built
 
 
 setup(ext_modules=extensions())

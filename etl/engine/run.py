@@ -138,7 +138,7 @@ def run_plan(
     for line in banner(plan, session_id):
         log.info("%s", line)
     if not mapping_accel.built():
-        log.warning("Mapping: %s; it maps about half as fast (see README, Install)", mapping_accel.describe())
+        log.warning("Mapping: %s; it maps about half as fast (README: Install)", mapping_accel.describe())
     ctx = RunContext(session_id=session_id, instance_id=p.partition.instance_id)
     # Workers fork before any connection exists, so no child inherits a live socket.
     encoding = ENCODINGS[p.database.connector]
