@@ -84,6 +84,11 @@ cdef struct NodeVec:
 
 cdef const char* XSI = b"http://www.w3.org/2001/XMLSchema-instance"
 
+cdef enum:
+    MAX_NODES = 1024  # dispatch nodes of one table (each a distinct element path its rules read)
+
+MAX_DISPATCH = MAX_NODES
+
 
 cdef int vec_push(NodeVec* v, tree.xmlNode* node) except -1:
     cdef tree.xmlNode** grown
@@ -103,7 +108,7 @@ cdef inline bint same_name(tree.xmlNode* node, const char* name, const char* ns)
         return False
     if ns is NULL:
         return node.ns is NULL
-    return node.ns is not NULL and node.ns.href is not NULL and strcmp(<const char*>node.ns.href, ns) == 0
+    return node.ns is not NULL and strcmp(<const char*>node.ns.href, ns) == 0
 
 
 cdef inline str utf8(const char* text):
@@ -133,10 +138,12 @@ cdef object attribute(tree.xmlNode* node, const char* name, const char* ns, obje
     cdef tree.xmlAttr* a = node.properties
     while a is not NULL:
         if strcmp(<const char*>a.name, name) == 0:
+            if a.ns is not NULL and a.ns.href is NULL:
+                raise slow
             if ns is NULL:
                 if a.ns is NULL:
                     return text_nodes(a.children, slow)
-            elif a.ns is not NULL and a.ns.href is not NULL and strcmp(<const char*>a.ns.href, ns) == 0:
+            elif a.ns is not NULL and strcmp(<const char*>a.ns.href, ns) == 0:
                 return text_nodes(a.children, slow)
         a = a.next
     return None
@@ -231,6 +238,47 @@ cdef bint plain_decimal(str text, int int_digits, int scale) noexcept:
     return True
 
 
+def _check_plan(nodes, int n_probes, self_probes, text_probes, columns, int n_objects, inherit):
+    """Every index a plan holds, checked once: the row builder reads them without bounds checks."""
+    def probe(k):
+        if not 0 <= k < n_probes:
+            raise ValueError(f"probe {k} outside 0..{n_probes - 1}")
+
+    if not 1 <= len(nodes) <= MAX_NODES:
+        raise ValueError(f"{len(nodes)} dispatch nodes; 1 to {MAX_NODES} are allowed")
+    for _tag, _ns, values, attrs, first_child, n_children in nodes:
+        for k in values:
+            probe(k)
+        for _name, _attr_ns, k in attrs:
+            probe(k)
+        if n_children and not (1 <= first_child and first_child + n_children <= len(nodes)):
+            raise ValueError(f"children {first_child}+{n_children} outside the {len(nodes)} nodes")
+    for k in (*self_probes, *text_probes):
+        probe(k)
+    for col in columns:
+        if not COL_POSITION <= col["kind"] <= COL_VALUE or not CV_STR <= col["conv"] <= CV_FINISH:
+            raise ValueError(f"unknown column kind {col['kind']} or conversion {col['conv']}")
+        if col["kind"] == COL_VALUE and not col["probes"]:
+            raise ValueError("a value column needs a probe")
+        for k in col["probes"]:
+            probe(k)
+        used = []
+        if col["kind"] == COL_CONST or (col["kind"] == COL_VALUE and col["conv"] in (CV_INT, CV_DECIMAL)):
+            used.append("obj")
+        if col["kind"] == COL_VALUE and col["conv"] in (CV_DECIMAL, CV_BOOL, CV_CALL, CV_FINISH):
+            used.append("fast")
+        if col["has_default"]:
+            used.append("default")
+        for key in used:
+            if not 0 <= col[key] < n_objects:
+                raise ValueError(f"{key} {col[key]} outside the {n_objects} objects")
+        if col["max_len"] < 0 or (col["conv"] == CV_VARCHAR and col["max_len"] == 0):
+            raise ValueError(f"max_len {col['max_len']}")
+    for k in inherit:
+        if k < 0:
+            raise ValueError(f"key position {k}")
+
+
 cdef class TablePlan:
     """One table of a compiled mapping, for run(); built by etl.mapping_accel.plan()."""
 
@@ -243,7 +291,6 @@ cdef class TablePlan:
     cdef int n_nodes
     cdef DAttr* attrs
     cdef int* values
-    cdef char* seen
     cdef int n_probes
     cdef int* self_probes
     cdef int n_self
@@ -262,7 +309,6 @@ cdef class TablePlan:
         self.nodes = NULL
         self.attrs = NULL
         self.values = NULL
-        self.seen = NULL
         self.self_probes = NULL
         self.text_probes = NULL
         self.cols = NULL
@@ -275,7 +321,6 @@ cdef class TablePlan:
         free(self.nodes)
         free(self.attrs)
         free(self.values)
-        free(self.seen)
         free(self.self_probes)
         free(self.text_probes)
         free(self.cols)
@@ -303,6 +348,9 @@ cdef class TablePlan:
         steps: the (name, ns) element steps of `rows` from the parent's row element, [] for one row per
         parent row."""
         cdef int i, k, nv = 0, na = 0, nc = 0
+        if self.nodes is not NULL:
+            raise TypeError("a TablePlan is initialised once")
+        _check_plan(nodes, n_probes, self_probes, text_probes, columns, len(objects), inherit)
         self.name = name
         self.slow = slow
         self.keep = []
@@ -318,7 +366,6 @@ cdef class TablePlan:
         self.nodes = <DNode*>malloc(max(self.n_nodes, 1) * sizeof(DNode))
         self.attrs = <DAttr*>malloc(max(na, 1) * sizeof(DAttr))
         self.values = <int*>malloc(max(nv, 1) * sizeof(int))
-        self.seen = <char*>malloc(max(self.n_nodes, 1))
         self.n_self = len(self_probes)
         self.self_probes = <int*>malloc(max(self.n_self, 1) * sizeof(int))
         self.n_text = len(text_probes)
@@ -329,7 +376,7 @@ cdef class TablePlan:
         self.n_inherit = len(inherit)
         self.inherit = <int*>malloc(max(self.n_inherit, 1) * sizeof(int))
         if (
-            self.nodes is NULL or self.attrs is NULL or self.values is NULL or self.seen is NULL
+            self.nodes is NULL or self.attrs is NULL or self.values is NULL
             or self.self_probes is NULL or self.text_probes is NULL or self.cols is NULL
             or self.col_probes is NULL or self.inherit is NULL
         ):
@@ -397,6 +444,8 @@ cdef class TablePlan:
 
     def run(self, _Element parent not None, app_id, tuple key, bint nil, dict sink):
         """Append this table's rows under `parent` (and those of the tables below) to sink[table name]."""
+        if self.nodes is NULL:
+            raise TypeError("the TablePlan was not initialised")
         self._run(parent._c_node, app_id, key, nil, sink)
 
     cdef int _run(self, tree.xmlNode* parent, object app_id, tuple key, bint nil, dict sink) except -1:
@@ -421,6 +470,8 @@ cdef class TablePlan:
         cdef int i
         cdef tuple key = PyTuple_New(self.n_inherit)
         for i in range(self.n_inherit):
+            if self.inherit[i] >= len(row):
+                raise IndexError(f"key position {self.inherit[i]} beyond the parent row of {len(row)}")
             v = row[self.inherit[i]]
             Py_INCREF(v)
             PyTuple_SET_ITEM(key, i, v)
@@ -436,6 +487,8 @@ cdef class TablePlan:
     cdef int _steps(self, tree.xmlNode* node, int depth, NodeVec* rows) except -1:
         cdef tree.xmlNode* c = node.children
         while c is not NULL:
+            if c.type == tree.XML_ELEMENT_NODE and c.ns is not NULL and c.ns.href is NULL:
+                raise self.slow
             if c.type == tree.XML_ELEMENT_NODE and same_name(c, self.step_names[depth], self.step_ns[depth]):
                 if depth + 1 == self.n_steps:
                     vec_push(rows, c)
@@ -450,12 +503,14 @@ cdef class TablePlan:
         cdef Py_ssize_t nk = len(key)
         cdef tuple row
         cdef tree.xmlNode* c
-        memset(self.seen, 0, self.n_nodes)
+        cdef char seen[MAX_NODES]  # per call: a converter may run Python code, and another thread with it
+        memset(seen, 0, self.n_nodes)
         if self.nodes[0].n_children:
-            self._walk(elem, 0, raw, nil)
+            self._walk(elem, 0, raw, nil, seen)
         self._attrs(elem, 0, raw)
         for i in range(self.n_self):
-            raw[self.self_probes[i]] = "" if nil and is_nil(elem) else text_nodes(elem.children, self.slow)
+            v = text_nodes(elem.children, self.slow)
+            raw[self.self_probes[i]] = "" if nil and is_nil(elem) else v
         for i in range(self.n_text):
             c = elem.children
             raw[self.text_probes[i]] = None if c is NULL else text_nodes(c, self.slow)
@@ -479,7 +534,7 @@ cdef class TablePlan:
             raw[a.probe] = attribute(elem, a.name, a.ns, self.slow)
         return 0
 
-    cdef int _walk(self, tree.xmlNode* elem, int level, list raw, bint nil) except -1:
+    cdef int _walk(self, tree.xmlNode* elem, int level, list raw, bint nil, char* seen) except -1:
         """One pass over elem's children: each one a rule names fills its probes; a second match gives up."""
         cdef DNode* lv = &self.nodes[level]
         cdef DNode* d
@@ -487,6 +542,8 @@ cdef class TablePlan:
         cdef int j, k, first, end = lv.first_child + lv.n_children
         while c is not NULL:
             if c.type == tree.XML_ELEMENT_NODE:
+                if c.ns is not NULL and c.ns.href is NULL:
+                    raise self.slow  # a namespace without a URI: lxml and XPath may read it differently
                 k = -1
                 for j in range(lv.first_child, end):
                     if same_name(c, self.nodes[j].name, self.nodes[j].ns):
@@ -498,17 +555,19 @@ cdef class TablePlan:
                         first = self.values[d.first_value]
                         if raw[first] is not None:
                             raise self.slow
-                        v = "" if nil and is_nil(c) else text_nodes(c.children, self.slow)
+                        v = text_nodes(c.children, self.slow)  # children give up, nil or not (as _walk)
+                        if nil and is_nil(c):
+                            v = ""
                         for j in range(d.first_value, d.first_value + d.n_values):
                             raw[self.values[j]] = v
                     else:
-                        if self.seen[k]:
+                        if seen[k]:
                             raise self.slow
-                        self.seen[k] = 1
+                        seen[k] = 1
                     if d.n_attrs:
                         self._attrs(c, k, raw)
                     if d.n_children:
-                        self._walk(c, k, raw, nil)
+                        self._walk(c, k, raw, nil, seen)
             c = c.next
         return 0
 
@@ -562,7 +621,7 @@ cdef class TablePlan:
                 return self.objects[col.fast](text)
             return self.objects[col.obj](text)
         if col.conv == CV_BOOL:
-            value = (<dict>self.objects[col.fast]).get(text.lower())
+            value = self.objects[col.fast].get(text.lower())
             if value is None:
                 raise self.slow
             return value

@@ -17,10 +17,14 @@ from typing import Any
 from etl.convert import BOOLS, INT_RANGES, converter
 from etl.mapping_rules import COALESCE, CONST, ID, POSITION
 
-try:  # the compiled extension; absent in a source checkout that was not built, or without a compiler
+_MISSING = "the compiled row builder is not built"
+try:  # absent in a source checkout that was not built, or without a compiler
     from etl import _accel
 except ImportError:  # pragma: no cover - depends on the build
     _accel = None
+except Exception as exc:  # pragma: no cover - built against an lxml whose binary layout differs
+    _accel = None
+    _MISSING = f"the compiled row builder does not load ({type(exc).__name__}: {exc}); reinstall to rebuild it"
 
 COL_POSITION, COL_ID, COL_CONST, COL_VALUE = range(4)
 CV_STR, CV_VARCHAR, CV_INT, CV_DECIMAL, CV_BOOL, CV_CALL, CV_FINISH = range(7)
@@ -39,7 +43,7 @@ def enabled() -> bool:
 def describe() -> str:
     """Which row builder maps documents, for --version and the run log."""
     if _accel is None:
-        return "generated Python (the compiled row builder is not built)"
+        return f"generated Python ({_MISSING})"
     if not enabled():
         return "generated Python (ETL_ACCEL=0)"
     return "compiled row builder"
@@ -49,6 +53,9 @@ def plan(table: Any, slow: type[Exception]) -> Any:
     """The TablePlan of a top or child _CompiledTable and every table below it; None when one of them
     needs the generic path: a rule or a `rows` that is more than a path of element steps."""
     if _accel is None or table.xpath_probes or (table.has_rows and table.rows_path is None):
+        return None
+    nodes = _nodes(table)
+    if len(nodes) > _accel.MAX_DISPATCH:
         return None
     children = [plan(child, slow) for child in table.children]
     if any(c is None for c in children):
@@ -62,7 +69,7 @@ def plan(table: Any, slow: type[Exception]) -> Any:
     steps = [_split(tag) for tag in table.rows_path] if table.has_rows else []
     return _accel.TablePlan(
         table.name,
-        _nodes(table),
+        nodes,
         len(table.first),
         list(table.self_probes),
         [p for p, _xp in table.text_probes],
