@@ -24,7 +24,9 @@ except ImportError:  # pragma: no cover - depends on the build
     _accel = None
 except Exception as exc:  # pragma: no cover - built against an lxml whose binary layout differs
     _accel = None
-    _MISSING = f"the compiled row builder does not load ({type(exc).__name__}: {exc}); reinstall to rebuild it"
+    _MISSING = (
+        f"the compiled row builder does not load ({type(exc).__name__}: {exc}); reinstall to rebuild it"
+    )
 
 COL_POSITION, COL_ID, COL_CONST, COL_VALUE = range(4)
 CV_STR, CV_VARCHAR, CV_INT, CV_DECIMAL, CV_BOOL, CV_CALL, CV_FINISH = range(7)
