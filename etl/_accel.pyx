@@ -44,6 +44,13 @@ cdef enum:
     CV_CALL = 5      # fast(text): the Python converter or a C-level function such as date.fromisoformat
     CV_FINISH = 6    # fast(raw): the column's whole finisher (map, nullif, on_error); raw may be None
 
+# For etl.mapping_accel's test that its numbers are these.
+CONSTANTS = {
+    "COL_POSITION": COL_POSITION, "COL_ID": COL_ID, "COL_CONST": COL_CONST, "COL_VALUE": COL_VALUE,
+    "CV_STR": CV_STR, "CV_VARCHAR": CV_VARCHAR, "CV_INT": CV_INT, "CV_DECIMAL": CV_DECIMAL,
+    "CV_BOOL": CV_BOOL, "CV_CALL": CV_CALL, "CV_FINISH": CV_FINISH,
+}
+
 cdef struct DNode:
     const char* name
     const char* ns       # NULL: no namespace

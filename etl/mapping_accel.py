@@ -28,6 +28,7 @@ except Exception as exc:  # pragma: no cover - built against an lxml whose binar
         f"the compiled row builder does not load ({type(exc).__name__}: {exc}); reinstall to rebuild it"
     )
 
+# The enums of _accel.pyx (its CONSTANTS; a test compares them)
 COL_POSITION, COL_ID, COL_CONST, COL_VALUE = range(4)
 CV_STR, CV_VARCHAR, CV_INT, CV_DECIMAL, CV_BOOL, CV_CALL, CV_FINISH = range(7)
 

@@ -95,6 +95,9 @@ def encode(table: str, rows: list[tuple]):
     return _ENCODERS[table](rows)
 
 
+_GRACE = 5.0  # seconds a busy worker gets to finish its batch when the run stops
+
+
 def _worker_died() -> RunStateError:
     return RunStateError(
         "a mapping worker process died (killed, or out of memory); the batches in flight were "
@@ -175,15 +178,27 @@ class MappingPool:
         pool, self._pool = self._pool, None
         if pool is None:
             return
-        # Stop at once: queued batches are dropped (nothing of theirs was committed) and busy workers
-        # are killed rather than waited for.
+        # Queued batches are dropped (nothing of theirs was committed). Busy workers finish the batch in
+        # hand, which takes well under a second, and exit; one that does not in time is killed.
         processes = list(getattr(pool, "_processes", {}).values())
+        manager = getattr(pool, "_executor_manager_thread", None)
+        results = getattr(pool, "_result_queue", None)  # shutdown() drops the executor's references
         pool.shutdown(wait=False, cancel_futures=True)
+        if manager is not None:
+            manager.join(timeout=_GRACE)
         for proc in processes:
             if proc.is_alive():
                 proc.terminate()
         for proc in processes:
             proc.join(timeout=5)
+        if manager is not None and manager.is_alive():
+            # A worker that died while sending its result left half a message in the result pipe, and
+            # the executor's thread waits for the rest forever, which would hang the interpreter's exit.
+            # Closing this process's write end (the workers' are gone) ends that read with EOFError.
+            writer = getattr(results, "_writer", None)
+            if writer is not None:
+                writer.close()
+            manager.join(timeout=5)
 
     def __enter__(self) -> MappingPool:
         return self

@@ -472,3 +472,9 @@ def test_a_blank_before_a_cdata_section_is_text() -> None:
     doc = "<r><S> <![CDATA[ab]]></S><I>1</I></r>"
     for mapper in MAPPERS[[*TABLES].index("cross")]:
         assert mapper.map(1, doc) == ({"cross": [(1, " ab", 1)]}, [])
+
+
+def test_the_plan_numbers_are_the_extension_s() -> None:
+    from etl import _accel
+
+    assert {name: getattr(mapping_accel, name) for name in _accel.CONSTANTS} == _accel.CONSTANTS
