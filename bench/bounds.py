@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 
 from bench.harness import SOURCE_TABLE, layout, pg_connect
 
@@ -48,15 +49,21 @@ def parse(max_id: int) -> dict:
     return {"records": len(docs), "seconds": time.perf_counter() - started}
 
 
-def _map_all(records: list[tuple[int, str]]) -> tuple[dict[str, list[tuple]], int]:
+def _mapped(records: list[tuple[int, str | bytes]]) -> Iterator[dict[str, list[tuple]] | None]:
+    """The rows of each record by table, None for a record that fails."""
     from etl.mapping import Mapper
 
     mapper = Mapper(layout())
-    out: dict[str, list[tuple]] = {}
-    failed = 0
     for app_id, xml in records:
         rows, errors = mapper.map(app_id, xml)
-        if errors:
+        yield None if errors else rows
+
+
+def _map_all(records: list[tuple[int, str]]) -> tuple[dict[str, list[tuple]], int]:
+    out: dict[str, list[tuple]] = {}
+    failed = 0
+    for rows in _mapped(records):
+        if rows is None:
             failed += 1
             continue
         for table, table_rows in rows.items():
@@ -68,16 +75,13 @@ def map_only(max_id: int) -> dict:
     """Parse + map with etl's Mapper, no database, one process, on the parse bound's bytes. Rows are
     counted and dropped, as a worker hands each batch on: keeping all of them alive made the garbage
     collector walk them and measured memory, not mapping."""
-    from etl.mapping import Mapper
-
     docs = [(app_id, xml.encode("utf-8")) for app_id, xml in _documents(max_id)]
-    mapper = Mapper(layout())
     counts: dict[str, int] = {}
     failed = 0
+    mapped = _mapped(docs)
     started = time.perf_counter()
-    for app_id, data in docs:
-        rows, errors = mapper.map(app_id, data)
-        if errors:
+    for rows in mapped:
+        if rows is None:
             failed += 1
             continue
         for table, table_rows in rows.items():
