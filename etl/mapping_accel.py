@@ -53,7 +53,7 @@ def describe() -> str:
 
 
 def plan(table: Any, slow: type[Exception]) -> Any:
-    """The TablePlan of a top or child _CompiledTable and every table below it; None when one of them
+    """The TablePlan of a top or child CompiledTable and every table below it; None when one of them
     needs the generic path: a rule or a `rows` that is more than a path of element steps."""
     if _accel is None or table.xpath_probes or (table.has_rows and table.rows_path is None):
         return None

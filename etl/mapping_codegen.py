@@ -28,7 +28,7 @@ class Slow(Exception):
 
 
 def generate(table: Any, string_value: Callable, nil_attr: str, nil_true: tuple[str, ...]) -> Callable | None:
-    """rows(elements, app_id, key, exact, nil) -> [row tuple] for a _CompiledTable; None when it needs XPath."""
+    """rows(elements, app_id, key, exact, nil) -> [row tuple] for a CompiledTable; None when it needs XPath."""
     if table.xpath_probes:
         return None
     gen = _Writer(table, string_value, nil_attr, nil_true)

@@ -275,7 +275,7 @@ def constant(spec: ColumnSpec, conv: Any, value: Any, what: str) -> Any:
         loc = spec.location
         raise ConfigError(
             f"{loc}: invalid {what}",
-            [Finding(f"{what} {value!r} {exc}", loc, f"columns.{spec.name}.{what}")],
+            [Finding(f"{what} {value!r} {exc}", loc, f"{spec.key or 'columns.' + spec.name}.{what}")],
         ) from None
 
 

@@ -281,4 +281,5 @@ def _column(c: Collector, path: KeyPath, name: str, d: dict, ns: dict, has_rows:
         on_error=d.get("on_error", "fail"),
         first=bool(d.get("first", False)),
         location=c.locate(path, value=False),
+        key=format_key_path(path),
     )

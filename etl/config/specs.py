@@ -99,6 +99,7 @@ class ColumnSpec:
     on_error: str = "fail"
     first: bool = False
     location: Location | None = field(default=None, compare=False)
+    key: str = field(default="", compare=False)  # where it is written: tables.<table>.columns.<name>
 
     @property
     def xpath_text(self) -> str:

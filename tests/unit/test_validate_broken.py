@@ -77,7 +77,7 @@ CASES: dict[str, tuple[str, str]] = {
         "applicant:",
     ),
     "bad_default.yaml": (
-        f"{B}/bad_default.yaml:7:7: error: columns.term_months.default: default 'twelve' is not an integer "
+        f"{B}/bad_default.yaml:7:7: error: tables.application.columns.term_months.default: default 'twelve' is not an integer "
         "(smallint)",
         "term_months",
     ),
