@@ -3,8 +3,9 @@
 The extension is optional: `pip install` compiles it where a C compiler is available, and without it
 (or with ETL_ACCEL=0 in the environment) the mapper runs the generated Python tree functions, which give
 the same rows. This module only translates: the dispatch tree, probes and column rules the mapper
-compiled become the flat lists TablePlan takes. Which conversions run inline follows
-etl.mapping_codegen.convert(); everything else calls the same Python converters and finishers.
+compiled become the flat lists TablePlan takes. Which conversions run inline is
+etl.mapping_rules.inline_kind(), as for the generated Python; everything else calls the same Python
+converters and finishers.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from etl.convert import BOOLS, INT_RANGES, converter
-from etl.mapping_rules import COALESCE, CONST, ID, POSITION
+from etl.mapping_rules import CONST, ID, POSITION, inline_kind
 
 _MISSING = "the compiled row builder is not built"
 try:  # absent in a source checkout that was not built, or without a compiler
@@ -131,11 +132,34 @@ def _column(rule: Any, ref: Any) -> dict[str, Any]:
     if rule.kind == CONST:
         col["kind"], col["obj"] = COL_CONST, ref(rule.value)
         return col
-    assert rule.kind in (COALESCE,) or len(rule.probes) == 1
     spec = rule.spec
-    if spec.map is not None or spec.nullif or spec.on_error == "null":
+    kind = inline_kind(spec)
+    if kind is None:
         col["conv"], col["fast"] = CV_FINISH, ref(rule.finish)
         return col
+    col["trim"] = spec.trim
+    col["required"] = rule.required
+    if rule.has_default:
+        col["has_default"], col["default"] = True, ref(rule.default)
+    convert = converter(spec.type, spec)
+    if kind == "text":
+        if spec.type.length:
+            col["conv"], col["max_len"] = CV_VARCHAR, spec.type.length
+            col["truncate"] = spec.on_overflow == "truncate"
+    elif kind == "int":
+        col["conv"], col["obj"] = CV_INT, ref(convert)
+        col["lo"], col["hi"] = INT_RANGES[spec.type.name]
+    elif kind == "decimal":
+        p, s = spec.type.precision or 18, spec.type.scale or 0
+        col["conv"], col["obj"], col["fast"] = CV_DECIMAL, ref(convert), ref(Decimal)
+        col["int_digits"], col["scale"] = max(p - s, 0), s
+    elif kind == "bool":
+        col["conv"], col["fast"] = CV_BOOL, ref(BOOLS)
+    elif kind == "isodate":
+        col["conv"], col["fast"] = CV_CALL, ref(dt.date.fromisoformat)
+    else:
+        col["conv"], col["fast"] = CV_CALL, ref(convert)
+    return col
     col["trim"] = spec.trim
     col["required"] = rule.required
     if rule.has_default:

@@ -21,6 +21,7 @@ from decimal import Context, Decimal, Inexact, InvalidOperation
 from typing import Any
 
 from etl.convert import _DEC_RE, _INT_RE, BOOLS, INT_RANGES, converter
+from etl.mapping_rules import COALESCE, CONST, ID, POSITION, inline_kind
 
 
 class Slow(Exception):
@@ -123,11 +124,11 @@ class _Writer:
         self.emit(depth, f"if nil and {elem}.get(NIL) in NIL_TRUE:")
         self.emit(depth + 1, f"{target} = ''")
 
-    def convert(self, out: str, spec: Any) -> None:
-        """The plain conversions inline; a failure raises and the generic path reports it."""
-        kind = spec.type.name
-        if kind in INT_RANGES:
-            low, high = INT_RANGES[kind]
+    def convert(self, out: str, spec: Any, kind: str) -> None:
+        """The plain conversions inline (kind: etl.mapping_rules.inline_kind); a failure raises and the
+        generic path reports it."""
+        if kind == "int":
+            low, high = INT_RANGES[spec.type.name]
             self.emit(2, f"if {self.bind(_INT_RE.fullmatch)}({out}) is None:")
             self.emit(3, "raise Slow")
             self.emit(2, f"{out} = int({out})")
@@ -155,7 +156,7 @@ class _Writer:
             self.emit(2, f"{out} = {self.bind(BOOLS)}.get({out}.lower())")
             self.emit(2, f"if {out} is None:")
             self.emit(3, "raise Slow")
-        elif kind == "date" and not spec.format:
+        elif kind == "isodate":
             self.emit(2, f"{out} = {self.bind(dt.date.fromisoformat)}({out})")
         else:
             self.emit(2, f"{out} = {self.bind(converter(spec.type, spec))}({out})")
@@ -197,8 +198,6 @@ class _Writer:
                 self.walk(deeper, child, inner)
 
     def column(self, i: int, rule: Any) -> str:
-        from etl.mapping_rules import COALESCE, CONST, ID, POSITION
-
         out = f"c{i}"
         if rule.kind == POSITION:
             return "pos"
@@ -214,14 +213,13 @@ class _Writer:
                 self.emit(2, f"{out} = r{p}")
             source = out
         spec = rule.spec
-        plain = spec.map is None and not spec.nullif and spec.on_error != "null"
-        if not plain:
+        kind = inline_kind(spec)
+        if kind is None:
             self.emit(1, f"{out} = {self.bind(rule.finish)}({source})")
             return out
         self.emit(1, f"{out} = {source} and {source}.strip()" if spec.trim else f"{out} = {source}")
         self.emit(1, f"if {out}:")
-        kind = spec.type.name
-        if kind in ("varchar", "nvarchar", "text") and spec.trim:
+        if kind == "text":
             limit = spec.type.length
             if limit:
                 self.emit(2, f"if len({out}) > {limit}:")
@@ -229,7 +227,7 @@ class _Writer:
             else:
                 self.emit(2, "pass")
         else:
-            self.convert(out, spec)
+            self.convert(out, spec, kind)
         self.emit(1, "else:")
         if rule.has_default:
             self.emit(2, f"{out} = {self.bind(rule.default)}")

@@ -13,7 +13,7 @@ from typing import Any
 from lxml import etree
 
 from etl.config.specs import ColumnSpec
-from etl.convert import ValueProblem, converter
+from etl.convert import INT_RANGES, ValueProblem, converter
 from etl.errors import ConfigError, Finding
 
 XML_NS = "http://www.w3.org/XML/1998/namespace"
@@ -277,6 +277,27 @@ def constant(spec: ColumnSpec, conv: Any, value: Any, what: str) -> Any:
             f"{loc}: invalid {what}",
             [Finding(f"{what} {value!r} {exc}", loc, f"{spec.key or 'columns.' + spec.name}.{what}")],
         ) from None
+
+
+def inline_kind(spec: ColumnSpec) -> str | None:
+    """How the fast paths (generated Python, compiled row builder) convert a column's trimmed text.
+
+    None: the column's finisher runs whole (map, nullif, on_error: null). Otherwise 'text' (a trimmed
+    string type: at most a length check), 'int', 'decimal', 'bool', 'isodate' (date.fromisoformat) or
+    'call' (the column's converter, e.g. an untrimmed varchar, a datetime, a date with a format).
+    """
+    if spec.map is not None or spec.nullif or spec.on_error == "null":
+        return None
+    name = spec.type.name
+    if name in ("varchar", "nvarchar", "text"):
+        return "text" if spec.trim else "call"
+    if name in INT_RANGES:
+        return "int"
+    if name in ("decimal", "bool"):
+        return name
+    if name == "date" and not spec.format:
+        return "isodate"
+    return "call"
 
 
 def same(value: Any) -> Any:
