@@ -24,7 +24,14 @@ from etl.mapping_codegen import Slow
 from etl.mapping_rules import DOCUMENT, NeedExact, clark, reads_string_values, simple_path
 from etl.mapping_table import CompiledTable
 from etl.plan import Layout
-from etl.xmlparse import EXACT_PARSER, FAST_PARSER, DocumentError, parse_bytes, to_bytes
+from etl.xmlparse import (
+    EXACT_PARSER,
+    FAST_PARSER,
+    DocumentError,
+    fast_parse_keeps_leaves,
+    parse_bytes,
+    to_bytes,
+)
 
 __all__ = ["DOCUMENT", "MAX_ERRORS", "Mapper", "reads_string_values", "simple_path"]
 
@@ -74,8 +81,7 @@ class Mapper:
         try:
             data = to_bytes(document)
             nil = b"XMLSchema-instance" in data
-            # The fast parser drops the blank before a CDATA section at the start of a leaf (see xmlparse).
-            if self.fast and b"<![CDATA[" not in data:
+            if self.fast and fast_parse_keeps_leaves(data):
                 try:
                     return self._map(app_id, data, False, nil)
                 except NeedExact:

@@ -28,6 +28,12 @@ _SAFE = {
 FAST_PARSER = etree.XMLParser(remove_blank_text=True, **_SAFE)
 EXACT_PARSER = etree.XMLParser(remove_blank_text=False, **_SAFE)
 
+
+def fast_parse_keeps_leaves(data: bytes) -> bool:
+    """False when FAST_PARSER could change the text of a leaf element: the document has a CDATA section."""
+    return b"<![CDATA[" not in data
+
+
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 XSI_NIL = f"{{{XSI_NS}}}nil"
 
